@@ -1,0 +1,195 @@
+package io.tinkerjvm.tink;
+
+import io.grpc.BindableService;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tinkerjvm.runtime.Config;
+import io.tinkerjvm.runtime.grpc.GrpcServer;
+import io.tinkerjvm.runtime.http.StatusHttpServer;
+import io.tinkerjvm.tink.db.ChangeNotifier;
+import io.tinkerjvm.tink.db.Database;
+import io.tinkerjvm.tink.db.EmbeddedDatabase;
+import io.tinkerjvm.tink.hardware.HardwareChangesGrpcService;
+import io.tinkerjvm.tink.hardware.HardwareFeed;
+import io.tinkerjvm.tink.hardware.HardwareGrpcService;
+import io.tinkerjvm.tink.hardware.HardwareRepository;
+import io.tinkerjvm.tink.template.TemplateGrpcService;
+import io.tinkerjvm.tink.template.TemplateRepository;
+import io.tinkerjvm.tink.workflow.DeadlineEnforcer;
+import io.tinkerjvm.tink.workflow.WorkerContextsGrpcService;
+import io.tinkerjvm.tink.workflow.WorkflowCreator;
+import io.tinkerjvm.tink.workflow.WorkflowDataRepository;
+import io.tinkerjvm.tink.workflow.WorkflowEventsGrpcService;
+import io.tinkerjvm.tink.workflow.WorkflowGrpcService;
+import io.tinkerjvm.tink.workflow.WorkflowRepository;
+import io.tinkerjvm.tink.workflow.WorkflowWatchers;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** tink-server's process: owns start-up order and shutdown, nothing else. */
+public final class TinkServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(TinkServer.class);
+
+  private final List<AutoCloseable> resources = new ArrayList<>();
+  private GrpcServer grpc;
+  private StatusHttpServer http;
+  private String databaseDescription;
+
+  private TinkServer() {}
+
+  public static TinkServer start(TinkServerConfig config) {
+    TinkServer server = new TinkServer();
+    try {
+      server.startParts(config);
+      return server;
+    } catch (RuntimeException e) {
+      server.close();
+      throw e;
+    }
+  }
+
+  private void startParts(TinkServerConfig config) {
+    String url = config.dbUrl();
+    String user = config.dbUser();
+    String password = config.dbPassword();
+    if (url == null) {
+      EmbeddedDatabase embedded = EmbeddedDatabase.start(config.dataDir().resolve("postgres"),
+          config.embeddedDbPort(), true);
+      resources.add(embedded);
+      url = embedded.jdbcUrl();
+      user = embedded.user();
+      databaseDescription = "embedded Postgres on 127.0.0.1:" + embedded.port() + ", data in "
+          + config.dataDir().resolve("postgres");
+    } else {
+      databaseDescription = TinkServerConfig.redact(url);
+    }
+    Database db = Database.open(url, user, password, config.dbPoolSize());
+    resources.add(db);
+    if (config.onlyMigration()) {
+      return;
+    }
+    ChangeNotifier notifier = new ChangeNotifier(url, user, password);
+    resources.add(notifier);
+
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+
+    HardwareRepository hardware = new HardwareRepository(db);
+    HardwareFeed feed = new HardwareFeed(hardware, notifier);
+    resources.add(feed);
+    TemplateRepository templates = new TemplateRepository(db);
+    WorkflowRepository workflows = new WorkflowRepository(db);
+    WorkflowDataRepository data = new WorkflowDataRepository(db, config.workflowDataVersions());
+    WorkflowWatchers watchers = new WorkflowWatchers(workflows, notifier);
+    resources.add(watchers);
+    resources.add(new DeadlineEnforcer(workflows, config.deadlineCheckInterval()));
+    Gauge.builder("tink.hardware.watchers", feed, HardwareFeed::subscriberCount)
+        .description("open hardware change streams").register(registry);
+    Gauge.builder("tink.worker.streams", watchers, WorkflowWatchers::workerStreams)
+        .description("open worker context streams").register(registry);
+
+    List<BindableService> services = List.of(
+        new HardwareGrpcService(hardware, feed),
+        new TemplateGrpcService(templates),
+        new WorkflowGrpcService(new WorkflowCreator(templates, hardware, workflows), workflows, data),
+        new HardwareChangesGrpcService(feed),
+        new WorkflowEventsGrpcService(workflows, watchers),
+        new WorkerContextsGrpcService(watchers));
+    grpc = GrpcServer.start(config.bindAddress(), config.grpcPort(), registry, services);
+    resources.add(grpc);
+    http = StatusHttpServer.start(config.bindAddress(), config.httpPort(), versionJson(), registry, db::healthProblem);
+    resources.add(http);
+  }
+
+  public int grpcPort() {
+    return grpc.port();
+  }
+
+  public int httpPort() {
+    return http.port();
+  }
+
+  public String databaseDescription() {
+    return databaseDescription;
+  }
+
+  static String version() {
+    try (InputStream in = TinkServer.class.getResourceAsStream("version.properties")) {
+      Properties p = new Properties();
+      if (in != null) {
+        p.load(in);
+      }
+      return p.getProperty("version", "dev");
+    } catch (IOException e) {
+      return "dev";
+    }
+  }
+
+  private static String versionJson() {
+    return "{\"name\":\"tink-server\",\"version\":\"" + version() + "\",\"api\":\"tinkerbell tink v0.7\"}";
+  }
+
+  @Override
+  public void close() {
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      try {
+        resources.get(i).close();
+      } catch (Exception e) {
+        log.warn("while stopping: {}", e.toString());
+      }
+    }
+    resources.clear();
+  }
+
+  public static void main(String[] args) throws InterruptedException {
+    TinkServerConfig config;
+    try {
+      if (List.of(args).contains("--help")) {
+        System.out.print(TinkServerConfig.usage());
+        return;
+      }
+      config = TinkServerConfig.load(System.getenv(), args);
+    } catch (Config.ConfigException e) {
+      System.err.println("tink-server: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    TinkServer server;
+    try {
+      server = start(config);
+    } catch (RuntimeException e) {
+      System.err.println("tink-server: cannot start: " + e.getMessage());
+      log.debug("start-up failure", e);
+      System.exit(1);
+      return;
+    }
+    if (config.onlyMigration()) {
+      System.out.println("tink-server: migrations applied to " + server.databaseDescription());
+      server.close();
+      return;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      stopped.countDown();
+    }, "shutdown"));
+    String host = config.bindAddress();
+    System.out.println("tink-server " + version() + " is up");
+    System.out.println("  gRPC  " + host + ":" + server.grpcPort()
+        + "  (TINKERBELL_GRPC_AUTHORITY=127.0.0.1:" + server.grpcPort() + ")");
+    System.out.println("  HTTP  http://" + host + ":" + server.httpPort() + "/healthz  /version  /metrics");
+    System.out.println("  DB    " + server.databaseDescription());
+    System.out.flush();
+    stopped.await();
+  }
+}

@@ -1,0 +1,91 @@
+package io.tinkerjvm.tink;
+
+import io.tinkerjvm.runtime.Config;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * tink-server's settings: flags like {@code --grpc-port=42113} or environment variables like
+ * {@code TINK_GRPC_PORT}. Tinkerbell's PG* variables and MAX_WORKFLOW_DATA_VERSIONS are honoured.
+ */
+public record TinkServerConfig(
+    String bindAddress,
+    int grpcPort,
+    int httpPort,
+    String dbUrl,
+    String dbUser,
+    String dbPassword,
+    int dbPoolSize,
+    Path dataDir,
+    int embeddedDbPort,
+    int workflowDataVersions,
+    Duration deadlineCheckInterval,
+    boolean onlyMigration) {
+
+  public static final List<String> SETTINGS = List.of("bind-address", "grpc-port", "http-port", "db-url",
+      "db-user", "db-password", "db-pool-size", "data-dir", "embedded-db-port", "workflow-data-versions",
+      "deadline-check-interval", "only-migration", "help");
+
+  public static TinkServerConfig load(Map<String, String> env, String... args) {
+    Config c = Config.load("TINK_", env, args);
+    List<String> unknown = c.unknownFlags(SETTINGS);
+    if (!unknown.isEmpty()) {
+      throw new Config.ConfigException("unknown setting --" + unknown.getFirst() + "; known: " + SETTINGS);
+    }
+    String url = c.find("db-url").orElseGet(() -> legacyPgUrl(env));
+    return new TinkServerConfig(
+        c.string("bind-address", "0.0.0.0"),
+        c.integer("grpc-port", 42113),
+        c.integer("http-port", 42114),
+        url,
+        c.string("db-user", null, "PGUSER"),
+        c.string("db-password", null, "PGPASSWORD"),
+        c.integer("db-pool-size", 20),
+        Path.of(c.string("data-dir", defaultDataDir(env))),
+        c.integer("embedded-db-port", 0),
+        c.integer("workflow-data-versions", 3, "MAX_WORKFLOW_DATA_VERSIONS"),
+        c.duration("deadline-check-interval", Duration.ofSeconds(1)),
+        c.bool("only-migration", false, "ONLY_MIGRATION"));
+  }
+
+  /** Tinkerbell's deployments set PGHOST and friends; with PGHOST present we build the URL from them. */
+  private static String legacyPgUrl(Map<String, String> env) {
+    String host = env.get("PGHOST");
+    if (host == null || host.isBlank()) {
+      return null;
+    }
+    String port = env.getOrDefault("PGPORT", "5432");
+    String db = env.getOrDefault("PGDATABASE", "tinkerbell");
+    String ssl = env.getOrDefault("PGSSLMODE", "disable");
+    return "jdbc:postgresql://" + host + ":" + port + "/" + db + "?sslmode=" + ssl;
+  }
+
+  private static String defaultDataDir(Map<String, String> env) {
+    String xdg = env.get("XDG_DATA_HOME");
+    String base = xdg != null && !xdg.isBlank() ? xdg : System.getProperty("user.home") + "/.local/share";
+    return base + "/tinkerjvm";
+  }
+
+  /** The JDBC URL with any password parameter masked, for logs. */
+  public static String redact(String jdbcUrl) {
+    return jdbcUrl == null ? null : jdbcUrl.replaceAll("(?i)(password=)[^&]*", "$1***");
+  }
+
+  public static String usage() {
+    return """
+        Usage: tink-server [--name=value ...]   (or the environment variable TINK_<NAME>)
+          --bind-address=0.0.0.0        address to listen on
+          --grpc-port=42113             Tinkerbell gRPC API (hardware, templates, workflows)
+          --http-port=42114             /healthz, /version, /metrics
+          --db-url=jdbc:postgresql://…  external Postgres (also PGHOST/PGPORT/PGDATABASE/PGSSLMODE);
+                                        without one, an embedded Postgres runs in --data-dir
+          --db-user, --db-password      (also PGUSER, PGPASSWORD)
+          --data-dir=~/.local/share/tinkerjvm
+          --workflow-data-versions=3    versions of workflow data that keep their bytes
+          --deadline-check-interval=1s  how often overrun actions are ended as TIMEOUT
+          --only-migration              apply database migrations and exit
+        """;
+  }
+}
