@@ -35,10 +35,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
       if (port > 0) {
         builder.setPort(port);
       }
-      if (!durable) {
-        builder.setServerConfig("fsync", "off").setServerConfig("synchronous_commit", "off")
-            .setServerConfig("full_page_writes", "off");
-      }
+      // zonky starts Postgres with -F (no fsync) and synchronous_commit=off; later settings win.
+      String durability = durable ? "on" : "off";
+      builder.setServerConfig("fsync", durability).setServerConfig("synchronous_commit", durability)
+          .setServerConfig("full_page_writes", durability);
       return new EmbeddedDatabase(builder.start());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the embedded Postgres in " + dataDir + ": " + e.getMessage(), e);

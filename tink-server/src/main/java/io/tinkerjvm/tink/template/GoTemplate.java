@@ -57,8 +57,8 @@ public final class GoTemplate {
     for (Node node : nodes) {
       switch (node) {
         case Text t -> out.append(t.text());
-        case Output o -> out.append(print(eval(o.pipeline(), data, null)));
-        case If i -> exec(truthy(eval(i.condition(), data, null)) ? i.then() : i.otherwise(), data, out);
+        case Output o -> out.append(print(eval(o.pipeline(), data, NO_PIPE)));
+        case If i -> exec(truthy(eval(i.condition(), data, NO_PIPE)) ? i.then() : i.otherwise(), data, out);
       }
     }
   }
@@ -82,7 +82,7 @@ public final class GoTemplate {
       case Call c -> {
         List<Object> args = new ArrayList<>();
         for (Expr arg : c.args()) {
-          args.add(eval(arg, data, null));
+          args.add(eval(arg, data, NO_PIPE));
         }
         if (piped != NO_PIPE) {
           args.add(piped);

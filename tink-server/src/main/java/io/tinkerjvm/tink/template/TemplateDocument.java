@@ -53,7 +53,6 @@ public record TemplateDocument(
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION))
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   /** Parses and validates YAML text (already rendered, or raw with its placeholders inside strings). */
@@ -68,7 +67,8 @@ public record TemplateDocument(
       throw new InvalidArgumentException("template: unknown key '" + e.getPropertyName() + "'"
           + where(e) + "; known keys here: " + e.getKnownPropertyIds());
     } catch (JsonMappingException e) {
-      throw new InvalidArgumentException("template: " + e.getOriginalMessage().split("\n")[0] + where(e));
+      String message = e.getOriginalMessage().split("\n")[0].replaceAll(" \\(set DeserializationConfig.*\\)", "");
+      throw new InvalidArgumentException("template: " + message + where(e));
     } catch (JsonProcessingException e) {
       String line = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")";
       throw new InvalidArgumentException("template is not valid YAML" + line + ": "
