@@ -1,6 +1,7 @@
 package io.tinkerjvm.tink.hardware;
 
 import static io.tinkerjvm.tink.support.Fixtures.assertStatus;
+import static io.tinkerjvm.tink.support.Fixtures.collect;
 import static io.tinkerjvm.tink.support.Fixtures.hardware;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Context;
 import io.grpc.Status;
-import io.grpc.stub.StreamObserver;
 import io.tinkerjvm.proto.tink.hardware.DeleteRequest;
 import io.tinkerjvm.proto.tink.hardware.Empty;
 import io.tinkerjvm.proto.tink.hardware.GetRequest;
@@ -228,20 +228,5 @@ class HardwareServiceTest {
     } finally {
       ctx.cancel(null);
     }
-  }
-
-  static <T> StreamObserver<T> collect(BlockingQueue<T> queue) {
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(T value) {
-        queue.add(value);
-      }
-
-      @Override
-      public void onError(Throwable t) {}
-
-      @Override
-      public void onCompleted() {}
-    };
   }
 }

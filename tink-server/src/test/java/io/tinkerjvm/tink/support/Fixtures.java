@@ -3,6 +3,8 @@ package io.tinkerjvm.tink.support;
 import com.google.protobuf.util.JsonFormat;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.BlockingQueue;
 import io.tinkerjvm.proto.tink.hardware.Hardware;
 import org.junit.jupiter.api.function.Executable;
 
@@ -81,5 +83,21 @@ public final class Fixtures {
     assertTrue(description.contains(messagePart),
         () -> "expected the message to contain '" + messagePart + "', got: " + description);
     return e;
+  }
+
+  /** An async observer that puts each message on a queue, for tests that wait on streams. */
+  public static <T> StreamObserver<T> collect(BlockingQueue<T> queue) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(T value) {
+        queue.add(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {}
+    };
   }
 }

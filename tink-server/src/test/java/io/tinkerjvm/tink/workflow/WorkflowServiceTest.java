@@ -2,6 +2,7 @@ package io.tinkerjvm.tink.workflow;
 
 import static io.tinkerjvm.tink.support.Fixtures.TWO_WORKER_TEMPLATE;
 import static io.tinkerjvm.tink.support.Fixtures.assertStatus;
+import static io.tinkerjvm.tink.support.Fixtures.collect;
 import static io.tinkerjvm.tink.support.Fixtures.hardware;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -335,11 +336,11 @@ class WorkflowServiceTest {
     try {
       ctx.run(() -> WorkerContextsGrpc.newStub(tink.channel).watch(
           WorkflowContextRequest.newBuilder().setWorkerId(ID_B).build(),
-          io.tinkerjvm.tink.hardware.HardwareServiceTest.collect(pushed)));
+          collect(pushed)));
       String wf = createWorkflow(templateId);
       ctx.run(() -> WorkflowEventsGrpc.newStub(tink.channel).watch(
           WatchWorkflowEventsRequest.newBuilder().setWorkflowId(wf).setFollow(true).build(),
-          io.tinkerjvm.tink.hardware.HardwareServiceTest.collect(followed)));
+          collect(followed)));
       report(wf, "os-installation", "stream-image", State.STATE_RUNNING, ID_A);
       report(wf, "os-installation", "stream-image", State.STATE_SUCCESS, ID_A);
       report(wf, "os-installation", "write-config", State.STATE_RUNNING, ID_A);
