@@ -38,8 +38,11 @@ CREATE TABLE template (
 CREATE UNIQUE INDEX template_live_name_idx ON template (name) WHERE deleted_at IS NULL;
 
 -- A workflow keeps the template as rendered at creation: later template edits do not change it.
--- state, current_index, current_state and next_worker are kept by the state machine in the same
--- transaction as the action row they summarise; next_worker is the worker whose turn it is.
+-- state, current_index, current_state, next_worker and action_deadline are kept by the state
+-- machine in the same transaction as the action row they summarise; next_worker is the worker
+-- whose turn it is, action_deadline the timeout of the running action.
+-- The columns that change on every transition are not indexed, and pages keep free space, so
+-- that those updates are HOT (no index writes): the hot path is workflow + workflow_action.
 CREATE TABLE workflow (
   id                 uuid PRIMARY KEY,
   template_id        uuid NOT NULL REFERENCES template (id),
@@ -53,10 +56,13 @@ CREATE TABLE workflow (
   total_actions      int NOT NULL CHECK (total_actions > 0),
   global_timeout_s   bigint NOT NULL DEFAULT 0,
   deadline           timestamptz,
+  action_deadline    timestamptz,
+  -- bumped by every transition: a transition applies only to the version it was decided on
+  version            bigint NOT NULL DEFAULT 0,
   created_at         timestamptz NOT NULL DEFAULT now(),
   updated_at         timestamptz NOT NULL DEFAULT now(),
   deleted_at         timestamptz
-);
+) WITH (fillfactor = 50);
 CREATE INDEX workflow_next_worker_idx ON workflow (next_worker) WHERE deleted_at IS NULL AND state IN (0, 1);
 CREATE INDEX workflow_deadline_idx ON workflow (deadline) WHERE deleted_at IS NULL AND state IN (0, 1);
 
@@ -85,9 +91,7 @@ CREATE TABLE workflow_action (
   message       text NOT NULL DEFAULT '',
   PRIMARY KEY (workflow_id, idx),
   UNIQUE (workflow_id, task_name, name)
-);
-CREATE INDEX workflow_action_deadline_idx ON workflow_action (deadline) WHERE state = 1;
-CREATE INDEX workflow_action_worker_idx ON workflow_action (worker_id);
+) WITH (fillfactor = 70);
 
 CREATE TABLE workflow_event (
   seq             bigserial PRIMARY KEY,

@@ -92,6 +92,22 @@ public final class Database implements AutoCloseable {
     return inTransaction(work);
   }
 
+  /**
+   * Runs {@code work} with auto-commit on: each statement is its own transaction and no COMMIT
+   * round trip follows. For work made of one atomic statement, or reads that need no snapshot.
+   */
+  public <T> T autoCommit(TxWork<T> work) {
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(true);
+      return work.run(c);
+    } catch (SQLException e) {
+      if (isConnectionFailure(e)) {
+        throw new UnavailableException("database unavailable: " + e.getMessage(), e);
+      }
+      throw new DatabaseException(e);
+    }
+  }
+
   public String healthProblem() {
     try (Connection c = pool.getConnection()) {
       c.createStatement().execute("SELECT 1");

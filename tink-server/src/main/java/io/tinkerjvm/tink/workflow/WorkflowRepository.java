@@ -130,7 +130,7 @@ public final class WorkflowRepository {
   public void delete(UUID id) {
     db.inTransaction(c -> {
       try (PreparedStatement ps = c.prepareStatement(
-          "UPDATE workflow SET deleted_at = now(), updated_at = now(), next_worker = NULL "
+          "UPDATE workflow SET deleted_at = now(), updated_at = now(), next_worker = NULL, version = version + 1 "
               + "WHERE id = ? AND deleted_at IS NULL")) {
         ps.setObject(1, id);
         if (ps.executeUpdate() == 0) {
@@ -224,10 +224,27 @@ public final class WorkflowRepository {
   // ---- state changes ----
 
   /** Applies a worker's report in one transaction; returns false when it repeated what was stored. */
+  /**
+   * Optimistic: read the workflow, decide, then write the transition in one statement that
+   * applies only if the workflow's version is still the one read; otherwise read again. No row
+   * lock is held across a round trip, and a report costs two round trips.
+   */
   public boolean report(UUID id, WorkflowStateMachine.Report report) {
-    return db.inTransaction(c -> {
-      Snapshot wf = lockSnapshot(c, id);
-      return apply(c, id, wf, WorkflowStateMachine.onReport(wf, report), report.workerId());
+    return db.autoCommit(c -> {
+      for (int attempt = 1; ; attempt++) {
+        Snapshot wf = snapshot(c, id, report.taskName(), report.actionName(), false);
+        Outcome outcome = WorkflowStateMachine.onReport(wf, report);
+        if (!(outcome instanceof Transition)) {
+          return false;
+        }
+        if (apply(c, id, wf, outcome, report.workerId())) {
+          return true;
+        }
+        if (attempt == 20) {
+          throw new io.tinkerjvm.runtime.errors.UnavailableException(
+              "workflow " + id + " kept changing while this report was applied; retry", null);
+        }
+      }
     });
   }
 
@@ -239,13 +256,13 @@ public final class WorkflowRepository {
     return db.inTransaction(c -> {
       int changed = 0;
       try (PreparedStatement ps = c.prepareStatement("""
-          SELECT w.id, a.idx FROM workflow w JOIN workflow_action a ON a.workflow_id = w.id
-          WHERE a.state = 1 AND a.deadline < now() AND w.deleted_at IS NULL AND w.state IN (0, 1)
-          ORDER BY a.deadline LIMIT 100 FOR UPDATE OF w SKIP LOCKED""")) {
+          SELECT id, current_index FROM workflow
+          WHERE action_deadline < now() AND deleted_at IS NULL AND state IN (0, 1)
+          ORDER BY action_deadline LIMIT 100 FOR UPDATE SKIP LOCKED""")) {
         List<Object[]> due = rows(ps, rs -> new Object[] {rs.getObject(1, UUID.class), rs.getInt(2)});
         for (Object[] d : due) {
           UUID id = (UUID) d[0];
-          Snapshot wf = lockSnapshot(c, id);
+          Snapshot wf = snapshot(c, id, "", "", true);
           changed += apply(c, id, wf, WorkflowStateMachine.onActionDeadline(wf, (Integer) d[1]), "") ? 1 : 0;
         }
       }
@@ -256,7 +273,7 @@ public final class WorkflowRepository {
         List<Object[]> due = rows(ps, rs -> new Object[] {rs.getObject(1, UUID.class), rs.getLong(2)});
         for (Object[] d : due) {
           UUID id = (UUID) d[0];
-          Snapshot wf = lockSnapshot(c, id);
+          Snapshot wf = snapshot(c, id, "", "", true);
           changed += apply(c, id, wf, WorkflowStateMachine.onGlobalDeadline(wf, (Long) d[1]), "") ? 1 : 0;
         }
       }
@@ -264,51 +281,94 @@ public final class WorkflowRepository {
     });
   }
 
-  private Snapshot lockSnapshot(Connection c, UUID id) throws SQLException {
-    ActionState state;
-    boolean started;
-    int index;
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT state, started, current_index FROM workflow WHERE id = ? AND deleted_at IS NULL FOR UPDATE")) {
-      ps.setObject(1, id);
-      try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          throw notFound(id);
-        }
-        state = ActionState.of(rs.getInt(1));
-        started = rs.getBoolean(2);
-        index = rs.getInt(3);
-      }
-    }
+  /**
+   * Reads what one decision needs in one round trip: the workflow, its version, and its current,
+   * next and (when given) reported actions; with {@code lock}, also locks the workflow row.
+   */
+  private Snapshot snapshot(Connection c, UUID id, String task, String action, boolean lock) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("""
-        SELECT idx, task_name, name, worker_id, state, attempt, retries, timeout_s, last_result
-        FROM workflow_action WHERE workflow_id = ? ORDER BY idx""")) {
-      ps.setObject(1, id);
-      List<WorkflowStateMachine.Action> actions = rows(ps, rs -> {
-        int last = rs.getInt(9);
-        return new WorkflowStateMachine.Action(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getString(4),
-            ActionState.of(rs.getInt(5)), rs.getInt(6), rs.getInt(7), rs.getLong(8),
-            rs.wasNull() ? null : ActionState.of(last));
-      });
-      return new Snapshot(id.toString(), state, started, index, actions);
+        SELECT w.state, w.started, w.current_index, w.total_actions,
+          a.idx, a.task_name, a.name, a.worker_id, a.state, a.attempt, a.retries, a.timeout_s, a.last_result,
+          w.version
+        FROM workflow w JOIN workflow_action a ON a.workflow_id = w.id
+          AND (a.idx IN (w.current_index, w.current_index + 1) OR (a.task_name = ? AND a.name = ?))
+        WHERE w.id = ? AND w.deleted_at IS NULL
+        ORDER BY a.idx""" + (lock ? " FOR UPDATE OF w" : ""))) {
+      ps.setString(1, task);
+      ps.setString(2, action);
+      ps.setObject(3, id);
+      List<WorkflowStateMachine.Action> actions = new ArrayList<>(3);
+      ActionState state = null;
+      boolean started = false;
+      int index = 0;
+      int total = 0;
+      long version = 0;
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          version = rs.getLong(14);
+          state = ActionState.of(rs.getInt(1));
+          started = rs.getBoolean(2);
+          index = rs.getInt(3);
+          total = rs.getInt(4);
+          int last = rs.getInt(13);
+          actions.add(new WorkflowStateMachine.Action(rs.getInt(5), rs.getString(6), rs.getString(7),
+              rs.getString(8), ActionState.of(rs.getInt(9)), rs.getInt(10), rs.getInt(11), rs.getLong(12),
+              rs.wasNull() ? null : ActionState.of(last)));
+        }
+      }
+      if (state == null) {
+        throw notFound(id);
+      }
+      return new Snapshot(id.toString(), state, started, index, total, version, actions);
     }
   }
 
+  /**
+   * Writes a transition in one statement, so one transaction even with auto-commit: the workflow
+   * row (only if its version is still the snapshot's), the action row, the event and, when whose
+   * turn it is changes, a change notification. Returns false if the workflow moved on meanwhile.
+   */
   private boolean apply(Connection c, UUID id, Snapshot wf, Outcome outcome, String reporter) throws SQLException {
     if (!(outcome instanceof Transition t)) {
       return false;
     }
-    WorkflowStateMachine.Action action = wf.actions().get(t.index());
+    WorkflowStateMachine.Action action = wf.action(t.index());
     try (PreparedStatement ps = c.prepareStatement("""
-        UPDATE workflow_action SET state = ?, attempt = ?,
-          started_at = CASE WHEN ? THEN now() ELSE started_at END,
-          deadline = CASE WHEN ? THEN NULL WHEN ? THEN now() + make_interval(secs => ?) ELSE deadline END,
-          finished_at = CASE WHEN ? THEN now() ELSE finished_at END,
-          seconds = CASE WHEN ? THEN ? ELSE seconds END,
-          last_result = CASE WHEN ? THEN ? ELSE last_result END,
-          message = ?
-        WHERE workflow_id = ? AND idx = ?""")) {
+        WITH workflow_update AS (
+          UPDATE workflow SET state = ?, started = true, current_index = ?, current_state = ?, next_worker = ?,
+            deadline = CASE WHEN ? AND global_timeout_s > 0 THEN now() + make_interval(secs => global_timeout_s)
+                            WHEN ? THEN NULL ELSE deadline END,
+            action_deadline = CASE WHEN ? THEN NULL WHEN ? THEN now() + make_interval(secs => ?)
+                                   ELSE action_deadline END,
+            version = version + 1, updated_at = now()
+          WHERE id = ? AND version = ? AND deleted_at IS NULL
+          RETURNING id),
+        action_update AS (
+          UPDATE workflow_action SET state = ?, attempt = ?,
+            started_at = CASE WHEN ? THEN now() ELSE started_at END,
+            deadline = CASE WHEN ? THEN NULL WHEN ? THEN now() + make_interval(secs => ?) ELSE deadline END,
+            finished_at = CASE WHEN ? THEN now() ELSE finished_at END,
+            seconds = CASE WHEN ? THEN ? ELSE seconds END,
+            last_result = CASE WHEN ? THEN ? ELSE last_result END,
+            message = ?
+          WHERE workflow_id = (SELECT id FROM workflow_update) AND idx = ?),
+        event AS (
+          INSERT INTO workflow_event (workflow_id, worker_id, task_name, action_name, status, seconds, message,
+            attempt, workflow_state) SELECT id, ?, ?, ?, ?, ?, ?, ?, ? FROM workflow_update)
+        SELECT count(*), bool_or(CASE WHEN ? THEN pg_notify(?, ?) IS NULL ELSE false END) FROM workflow_update""")) {
       int i = 1;
+      ps.setInt(i++, t.workflowState().code());
+      ps.setInt(i++, t.currentIndex());
+      ps.setInt(i++, t.actionState().code());
+      ps.setString(i++, t.nextWorker());
+      ps.setBoolean(i++, t.workflowStarted());
+      ps.setBoolean(i++, t.workflowState().terminal());
+      ps.setBoolean(i++, t.finished());
+      ps.setBoolean(i++, t.started());
+      ps.setDouble(i++, action.effectiveTimeoutSeconds());
+      ps.setObject(i++, id);
+      ps.setLong(i++, wf.version());
+
       ps.setInt(i++, t.actionState().code());
       ps.setInt(i++, t.attempt());
       ps.setBoolean(i++, t.started());
@@ -321,41 +381,25 @@ public final class WorkflowRepository {
       ps.setBoolean(i++, t.finished());
       ps.setInt(i++, t.eventStatus().code());
       ps.setString(i++, clip(t.eventMessage()));
-      ps.setObject(i++, id);
-      ps.setInt(i, t.index());
-      ps.executeUpdate();
+      ps.setInt(i++, t.index());
+
+      ps.setString(i++, reporter.isEmpty() ? action.workerId() : reporter);
+      ps.setString(i++, action.taskName());
+      ps.setString(i++, action.name());
+      ps.setInt(i++, t.eventStatus().code());
+      ps.setLong(i++, t.seconds());
+      ps.setString(i++, clip(t.eventMessage()));
+      ps.setInt(i++, Math.max(1, t.attempt()));
+      ps.setInt(i++, t.workflowState().code());
+
+      ps.setBoolean(i++, WorkflowStateMachine.changesTurn(wf, t));
+      ps.setString(i++, ChangeNotifier.WORKFLOW);
+      ps.setString(i, id.toString());
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1) == 1;
+      }
     }
-    try (PreparedStatement ps = c.prepareStatement("""
-        UPDATE workflow SET state = ?, started = true, current_index = ?, current_state = ?, next_worker = ?,
-          deadline = CASE WHEN ? AND global_timeout_s > 0 THEN now() + make_interval(secs => global_timeout_s)
-                          WHEN ? THEN NULL ELSE deadline END,
-          updated_at = now()
-        WHERE id = ?""")) {
-      ps.setInt(1, t.workflowState().code());
-      ps.setInt(2, t.currentIndex());
-      ps.setInt(3, t.actionState().code());
-      ps.setString(4, t.nextWorker());
-      ps.setBoolean(5, t.workflowStarted());
-      ps.setBoolean(6, t.workflowState().terminal());
-      ps.setObject(7, id);
-      ps.executeUpdate();
-    }
-    try (PreparedStatement ps = c.prepareStatement("""
-        INSERT INTO workflow_event (workflow_id, worker_id, task_name, action_name, status, seconds, message,
-          attempt, workflow_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
-      ps.setObject(1, id);
-      ps.setString(2, reporter.isEmpty() ? action.workerId() : reporter);
-      ps.setString(3, action.taskName());
-      ps.setString(4, action.name());
-      ps.setInt(5, t.eventStatus().code());
-      ps.setLong(6, t.seconds());
-      ps.setString(7, clip(t.eventMessage()));
-      ps.setInt(8, Math.max(1, t.attempt()));
-      ps.setInt(9, t.workflowState().code());
-      ps.executeUpdate();
-    }
-    ChangeNotifier.notify(c, ChangeNotifier.WORKFLOW, id.toString());
-    return true;
   }
 
   // ---- events ----

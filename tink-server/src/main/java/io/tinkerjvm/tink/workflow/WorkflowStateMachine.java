@@ -30,11 +30,24 @@ public final class WorkflowStateMachine {
     }
   }
 
+  /**
+   * The workflow as the rules need it. {@code actions} may hold only the actions that matter for
+   * one decision: the current one, the next one and the reported one.
+   */
   public record Snapshot(String workflowId, ActionState state, boolean started, int currentIndex,
-      List<Action> actions) {
+      int totalActions, long version, List<Action> actions) {
 
     Action current() {
-      return actions.get(currentIndex);
+      return action(currentIndex);
+    }
+
+    Action action(int index) {
+      for (Action a : actions) {
+        if (a.index() == index) {
+          return a;
+        }
+      }
+      throw new IllegalStateException("action " + index + " of workflow " + workflowId + " was not loaded");
     }
   }
 
@@ -95,10 +108,10 @@ public final class WorkflowStateMachine {
 
   /** The server's own verdict when an action runs past its timeout. */
   public static Outcome onActionDeadline(Snapshot wf, int index) {
-    Action action = wf.actions().get(index);
-    if (wf.state().terminal() || index != wf.currentIndex() || action.state() != ActionState.RUNNING) {
+    if (wf.state().terminal() || index != wf.currentIndex() || wf.current().state() != ActionState.RUNNING) {
       return new Unchanged();
     }
+    Action action = wf.current();
     return finish(wf, action, ActionState.TIMEOUT, action.effectiveTimeoutSeconds(),
         "timed out after " + action.effectiveTimeoutSeconds() + "s (enforced by tink-server)", false);
   }
@@ -110,7 +123,7 @@ public final class WorkflowStateMachine {
     }
     Action current = wf.current();
     int index = current.state() == ActionState.SUCCESS ? wf.currentIndex() + 1 : wf.currentIndex();
-    Action victim = wf.actions().get(index);
+    Action victim = wf.action(index);
     return new Transition(index, ActionState.TIMEOUT, victim.attempt(), false, true, ActionState.TIMEOUT, index,
         null, false, ActionState.TIMEOUT, 0,
         "workflow global_timeout of " + globalTimeoutSeconds + "s exceeded (enforced by tink-server)");
@@ -123,7 +136,7 @@ public final class WorkflowStateMachine {
     }
     Action current = wf.current();
     if (current.state() == ActionState.SUCCESS) {
-      return wf.actions().get(wf.currentIndex() + 1).workerId();
+      return wf.action(wf.currentIndex() + 1).workerId();
     }
     return current.workerId();
   }
@@ -138,6 +151,17 @@ public final class WorkflowStateMachine {
     }
     return action.state() == ActionState.PENDING && action.attempt() > 0 && action.lastResult() == status
         && status != ActionState.SUCCESS;
+  }
+
+  /**
+   * Whether a transition changes whose turn it is, or how the workflow stands: a hand-over, a
+   * retry, the start or the end. Only those are announced to watchers; a worker in the middle of
+   * its own actions is not woken by its own reports.
+   */
+  public static boolean changesTurn(Snapshot before, Transition t) {
+    return !java.util.Objects.equals(nextWorker(before), t.nextWorker())
+        || before.state() != t.workflowState()
+        || t.actionState() == ActionState.PENDING;
   }
 
   private static boolean isStartable(Snapshot wf, int index) {
@@ -156,9 +180,9 @@ public final class WorkflowStateMachine {
 
   private static Transition finish(Snapshot wf, Action action, ActionState status, long seconds, String message,
       boolean startsNow) {
-    boolean last = action.index() == wf.actions().size() - 1;
+    boolean last = action.index() == wf.totalActions() - 1;
     if (status == ActionState.SUCCESS) {
-      String next = last ? null : wf.actions().get(action.index() + 1).workerId();
+      String next = last ? null : wf.action(action.index() + 1).workerId();
       return new Transition(action.index(), ActionState.SUCCESS, action.attempt(), startsNow, true,
           last ? ActionState.SUCCESS : ActionState.RUNNING, action.index(), next, !wf.started(),
           ActionState.SUCCESS, seconds, message);
@@ -182,7 +206,7 @@ public final class WorkflowStateMachine {
     Action current = wf.current();
     String expectedName;
     if (current.state() == ActionState.SUCCESS) {
-      Action next = wf.actions().get(wf.currentIndex() + 1);
+      Action next = wf.action(wf.currentIndex() + 1);
       expectedName = "'" + next.taskName() + "/" + next.name() + "' to start";
     } else if (current.state() == ActionState.RUNNING) {
       expectedName = "'" + current.taskName() + "/" + current.name() + "' to finish";

@@ -11,18 +11,32 @@ import java.util.function.Consumer;
 /**
  * Wakes long-lived streams when a workflow changes in Postgres (on any replica): workers waiting
  * for their turn, and clients following a workflow's events. One query per change, whatever the
- * number of open streams.
+ * number of open streams. Postgres announces only changes of turn (hand-over, retry, start, end),
+ * so followers of events are also woken on a short tick to pick up the reports in between.
  */
 public final class WorkflowWatchers implements AutoCloseable {
   private final WorkflowRepository repository;
   private final Map<String, Set<Consumer<Context>>> workers = new ConcurrentHashMap<>();
   private final Map<UUID, Set<Runnable>> followers = new ConcurrentHashMap<>();
   private final Runnable unsubscribe;
+  private final Thread ticker;
 
   public WorkflowWatchers(WorkflowRepository repository, ChangeNotifier notifier) {
     this.repository = repository;
     this.unsubscribe = notifier.subscribe(ChangeNotifier.WORKFLOW, this::onChange);
+    this.ticker = Thread.ofVirtual().name("event-followers").start(() -> {
+      while (!Thread.currentThread().isInterrupted()) {
+        try {
+          Thread.sleep(FOLLOW_TICK_MILLIS);
+        } catch (InterruptedException e) {
+          return;
+        }
+        followers.values().forEach(set -> set.forEach(Runnable::run));
+      }
+    });
   }
+
+  static final long FOLLOW_TICK_MILLIS = 250;
 
   private void onChange(String payload) {
     if (payload == null) {
@@ -71,6 +85,7 @@ public final class WorkflowWatchers implements AutoCloseable {
 
   @Override
   public void close() {
+    ticker.interrupt();
     unsubscribe.run();
     workers.clear();
     followers.clear();

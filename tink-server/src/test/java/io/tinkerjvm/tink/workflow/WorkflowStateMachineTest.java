@@ -42,7 +42,7 @@ class WorkflowStateMachineTest {
     }
 
     Snapshot snapshot() {
-      return new Snapshot("wf", state, started, index, List.copyOf(actions));
+      return new Snapshot("wf", state, started, index, actions.size(), 0, List.copyOf(actions));
     }
 
     Outcome report(String task, String action, ActionState status, String worker) {
