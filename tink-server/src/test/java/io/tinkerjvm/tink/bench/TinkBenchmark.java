@@ -285,10 +285,15 @@ public final class TinkBenchmark {
 
   static Process startServer(String dbUrl, int grpcPort, int httpPort) throws IOException {
     String java = ProcessHandle.current().info().command().orElse("java");
-    Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path"), "io.tinkerjvm.tink.TinkServer",
+    List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
+    String extra = System.getenv("SERVER_JAVA_OPTS");
+    if (extra != null && !extra.isBlank()) {
+      command.addAll(List.of(extra.trim().split("\\s+")));
+    }
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.tinkerjvm.tink.TinkServer",
         "--bind-address=127.0.0.1", "--grpc-port=" + grpcPort, "--http-port=" + httpPort, "--db-url=" + dbUrl,
-        "--db-user=postgres").redirectErrorStream(true).start();
+        "--db-user=postgres"));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     for (String line; (line = out.readLine()) != null; ) {
       if (line.contains("is up")) {
