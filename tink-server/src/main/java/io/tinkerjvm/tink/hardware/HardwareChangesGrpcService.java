@@ -1,11 +1,12 @@
 package io.tinkerjvm.tink.hardware;
 
-import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tinkerjvm.proto.v1.HardwareChange;
 import io.tinkerjvm.proto.v1.HardwareChangesGrpc;
 import io.tinkerjvm.proto.v1.WatchHardwareRequest;
 import io.tinkerjvm.runtime.errors.InvalidArgumentException;
+import io.tinkerjvm.runtime.grpc.ServerStreams;
+import java.util.function.Consumer;
 
 /** Our change feed of hardware records: catch-up from a revision, then live changes. */
 public final class HardwareChangesGrpcService extends HardwareChangesGrpc.HardwareChangesImplBase {
@@ -20,15 +21,15 @@ public final class HardwareChangesGrpcService extends HardwareChangesGrpc.Hardwa
     if (request.getAfterRevision() < 0) {
       throw new InvalidArgumentException("after_revision must not be negative");
     }
-    HardwareGrpcService.keepOpen((ServerCallStreamObserver<HardwareChange>) response, feed,
-        request.getAfterRevision(), change -> {
+    Consumer<HardwareChange> send = ServerStreams.guardedSink(response);
+    HardwareGrpcService.keepOpen(feed, request.getAfterRevision(), change -> {
           HardwareChange.Builder b = HardwareChange.newBuilder()
               .setRevision(change.revision()).setId(change.id().toString());
           change.hardware().ifPresentOrElse(
               hw -> b.setKind(HardwareChange.Kind.UPSERTED).setHardware(hw),
               () -> b.setKind(HardwareChange.Kind.DELETED));
-          response.onNext(b.build());
+          send.accept(b.build());
         },
-        () -> response.onNext(HardwareChange.newBuilder().setKind(HardwareChange.Kind.SNAPSHOT_DONE).build()));
+        () -> send.accept(HardwareChange.newBuilder().setKind(HardwareChange.Kind.SNAPSHOT_DONE).build()));
   }
 }

@@ -1,7 +1,5 @@
 package io.tinkerjvm.tink.hardware;
 
-import io.grpc.Context;
-import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tinkerjvm.proto.tink.hardware.DeleteRequest;
 import io.tinkerjvm.proto.tink.hardware.Empty;
@@ -11,6 +9,7 @@ import io.tinkerjvm.proto.tink.hardware.HardwareServiceGrpc;
 import io.tinkerjvm.proto.tink.hardware.PushRequest;
 import io.tinkerjvm.runtime.errors.InvalidArgumentException;
 import io.tinkerjvm.runtime.errors.NotFoundException;
+import io.tinkerjvm.runtime.grpc.ServerStreams;
 import java.util.UUID;
 import java.util.function.Consumer;
 
@@ -74,9 +73,10 @@ public final class HardwareGrpcService extends HardwareServiceGrpc.HardwareServi
     UUID id = HardwareDocument.parseId(request.getId(), "id");
     long current = repository.byId(id).map(Hardware::getVersion).orElseThrow(
         () -> new NotFoundException("hardware " + id + " not found"));
-    keepOpen((ServerCallStreamObserver<Hardware>) response, feed, current, change -> {
+    Consumer<Hardware> send = ServerStreams.guardedSink(response);
+    keepOpen(feed, current, change -> {
       if (change.id().equals(id)) {
-        change.hardware().ifPresent(response::onNext);
+        change.hardware().ifPresent(send);
       }
     }, () -> { });
   }
@@ -86,31 +86,15 @@ public final class HardwareGrpcService extends HardwareServiceGrpc.HardwareServi
     response.onCompleted();
   }
 
-  /**
-   * Subscribes {@code sink} to the feed for as long as the call lives; nothing is parked meanwhile.
-   * The gRPC context is cancelled when the client goes away, which ends the subscription.
-   */
-  static void keepOpen(ServerCallStreamObserver<?> call, HardwareFeed feed, long after,
-      Consumer<HardwareRepository.Change> sink, Runnable onCaughtUp) {
-    Object lock = new Object();
-    Consumer<HardwareRepository.Change> guarded = change -> {
-      synchronized (lock) {
-        if (!call.isCancelled()) {
-          sink.accept(change);
-        }
-      }
-    };
-    AutoCloseable subscription = feed.subscribe(after, guarded, () -> {
-      synchronized (lock) {
-        onCaughtUp.run();
-      }
-    });
-    Context.current().addListener(ctx -> {
+  /** Subscribes {@code sink} to the feed for as long as the call lives; nothing is parked meanwhile. */
+  static void keepOpen(HardwareFeed feed, long after, Consumer<HardwareRepository.Change> sink, Runnable onCaughtUp) {
+    AutoCloseable subscription = feed.subscribe(after, sink, onCaughtUp);
+    ServerStreams.onCallEnd(() -> {
       try {
         subscription.close();
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
-    }, Runnable::run);
+    });
   }
 }

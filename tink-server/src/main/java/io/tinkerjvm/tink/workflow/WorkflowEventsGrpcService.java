@@ -1,12 +1,12 @@
 package io.tinkerjvm.tink.workflow;
 
-import io.grpc.Context;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tinkerjvm.proto.v1.WatchWorkflowEventsRequest;
 import io.tinkerjvm.proto.v1.WorkflowEvent;
 import io.tinkerjvm.proto.v1.WorkflowEventsGrpc;
 import io.tinkerjvm.runtime.errors.InvalidArgumentException;
+import io.tinkerjvm.runtime.grpc.ServerStreams;
 import io.tinkerjvm.tink.workflow.WorkflowRepository.Event;
 import java.util.List;
 import java.util.UUID;
@@ -38,7 +38,7 @@ public final class WorkflowEventsGrpcService extends WorkflowEventsGrpc.Workflow
     }
     Runnable stop = watchers.follow(id, follower::wake);
     follower.stop = stop;
-    Context.current().addListener(ctx -> stop.run(), Runnable::run);
+    ServerStreams.onCallEnd(stop);
     follower.wake();
   }
 

@@ -256,25 +256,16 @@ public final class WorkflowRepository {
     return db.inTransaction(c -> {
       int changed = 0;
       try (PreparedStatement ps = c.prepareStatement("""
-          SELECT id, current_index FROM workflow
-          WHERE action_deadline < now() AND deleted_at IS NULL AND state IN (0, 1)
-          ORDER BY action_deadline LIMIT 100 FOR UPDATE SKIP LOCKED""")) {
-        List<Object[]> due = rows(ps, rs -> new Object[] {rs.getObject(1, UUID.class), rs.getInt(2)});
-        for (Object[] d : due) {
-          UUID id = (UUID) d[0];
-          Snapshot wf = snapshot(c, id, "", "", true);
-          changed += apply(c, id, wf, WorkflowStateMachine.onActionDeadline(wf, (Integer) d[1]), "") ? 1 : 0;
-        }
-      }
-      try (PreparedStatement ps = c.prepareStatement("""
-          SELECT id, global_timeout_s FROM workflow
-          WHERE deadline < now() AND deleted_at IS NULL AND state IN (0, 1)
-          ORDER BY deadline LIMIT 100 FOR UPDATE SKIP LOCKED""")) {
-        List<Object[]> due = rows(ps, rs -> new Object[] {rs.getObject(1, UUID.class), rs.getLong(2)});
-        for (Object[] d : due) {
-          UUID id = (UUID) d[0];
-          Snapshot wf = snapshot(c, id, "", "", true);
-          changed += apply(c, id, wf, WorkflowStateMachine.onGlobalDeadline(wf, (Long) d[1]), "") ? 1 : 0;
+          SELECT id, global_timeout_s, coalesce(deadline < now(), false) FROM workflow
+          WHERE (action_deadline < now() OR deadline < now()) AND deleted_at IS NULL AND state IN (0, 1)
+          ORDER BY least(action_deadline, deadline) LIMIT 100 FOR UPDATE SKIP LOCKED""")) {
+        record Due(UUID id, long globalTimeout, boolean globalOverrun) {}
+        for (Due due : rows(ps, rs -> new Due(rs.getObject(1, UUID.class), rs.getLong(2), rs.getBoolean(3)))) {
+          Snapshot wf = snapshot(c, due.id(), "", "", false);
+          Outcome outcome = due.globalOverrun()
+              ? WorkflowStateMachine.onGlobalDeadline(wf, due.globalTimeout())
+              : WorkflowStateMachine.onActionDeadline(wf);
+          changed += apply(c, due.id(), wf, outcome, "") ? 1 : 0;
         }
       }
       return changed;
@@ -423,7 +414,17 @@ public final class WorkflowRepository {
   }
 
   public ActionState state(UUID id) {
-    return get(id).state();
+    return db.autoCommit(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT state FROM workflow WHERE id = ?")) {
+        ps.setObject(1, id);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            throw notFound(id);
+          }
+          return ActionState.of(rs.getInt(1));
+        }
+      }
+    });
   }
 
   // ---- helpers ----

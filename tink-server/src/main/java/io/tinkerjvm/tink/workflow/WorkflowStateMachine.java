@@ -107,8 +107,8 @@ public final class WorkflowStateMachine {
   }
 
   /** The server's own verdict when an action runs past its timeout. */
-  public static Outcome onActionDeadline(Snapshot wf, int index) {
-    if (wf.state().terminal() || index != wf.currentIndex() || wf.current().state() != ActionState.RUNNING) {
+  public static Outcome onActionDeadline(Snapshot wf) {
+    if (wf.state().terminal() || wf.current().state() != ActionState.RUNNING) {
       return new Unchanged();
     }
     Action action = wf.current();

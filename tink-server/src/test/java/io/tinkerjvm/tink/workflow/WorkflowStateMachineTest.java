@@ -138,9 +138,9 @@ class WorkflowStateMachineTest {
   @Test
   void theServerEndsOverrunActionsAndWorkflows() {
     Wf wf = new Wf(0);
-    assertInstanceOf(Unchanged.class, WorkflowStateMachine.onActionDeadline(wf.snapshot(), 0), "not running yet");
+    assertInstanceOf(Unchanged.class, WorkflowStateMachine.onActionDeadline(wf.snapshot()), "not running yet");
     wf.report("install", "stream", RUNNING, A);
-    Outcome timeout = WorkflowStateMachine.onActionDeadline(wf.snapshot(), 0);
+    Outcome timeout = WorkflowStateMachine.onActionDeadline(wf.snapshot());
     wf.apply(timeout);
     assertEquals(TIMEOUT, wf.state);
     assertThrows(FailedPreconditionException.class, () -> wf.report("install", "stream", SUCCESS, A),
