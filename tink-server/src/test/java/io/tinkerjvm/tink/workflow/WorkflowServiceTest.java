@@ -118,6 +118,11 @@ class WorkflowServiceTest {
     assertEquals(State.STATE_PENDING, ctx.getCurrentActionState());
     assertTrue(contexts(ID_A).stream().anyMatch(c -> c.getWorkflowId().equals(wf)));
     assertTrue(contexts(ID_B).stream().noneMatch(c -> c.getWorkflowId().equals(wf)));
+    assertEquals(contexts(ID_A), tink.workflows().getWorkflowContextList(
+        WorkflowContextRequest.newBuilder().setWorkerId(ID_A).build()).getWorkflowContextsList(),
+        "the list and the stream agree");
+    assertStatus(Status.Code.INVALID_ARGUMENT, "worker_id is required",
+        () -> tink.workflows().getWorkflowContextList(WorkflowContextRequest.getDefaultInstance()));
   }
 
   @Test
@@ -360,6 +365,14 @@ class WorkflowServiceTest {
         lastSeq = e.getSequence();
       }
       assertEquals(State.STATE_SUCCESS, tink.workflows().getWorkflow(get(wf)).getState());
+
+      // Without follow: the events after a sequence number, then the end of the stream.
+      List<WorkflowEvent> tail = new ArrayList<>();
+      WorkflowEventsGrpc.newBlockingStub(tink.channel).watch(WatchWorkflowEventsRequest.newBuilder()
+          .setWorkflowId(wf).setAfterSequence(lastSeq - 2).build()).forEachRemaining(tail::add);
+      assertEquals(2, tail.size());
+      assertEquals(lastSeq, tail.getLast().getSequence());
+      assertEquals(State.STATE_SUCCESS, tail.getLast().getWorkflowState());
     } finally {
       ctx.cancel(null);
     }
