@@ -87,6 +87,8 @@ public final class TinkBenchmark {
             InsecureChannelCredentials.create()).build();
         double transitions = reportActionStatus(channel, workers, seconds);
         System.out.printf(Locale.ROOT, "tink-server ReportActionStatus: %.0f transitions/s%n", transitions);
+        double ceiling = healthChecks(channel, workers, seconds);
+        System.out.printf(Locale.ROOT, "tink-server gRPC health check (no database): %.0f calls/s%n", ceiling);
         if (quick) {
           return;
         }
@@ -107,6 +109,8 @@ public final class TinkBenchmark {
         System.out.printf(Locale.ROOT, "| tink-server ReportActionStatus, %d workers, %d s | %.0f transitions/s |%n",
             workers, seconds, transitions);
         System.out.printf(Locale.ROOT, "| ratio to pgbench (mean) | %.2f |%n", transitions / pgbenchMean);
+        System.out.printf(Locale.ROOT, "| gRPC alone: Health.Check, %d clients, no database (ratio to pgbench) | %.0f calls/s (%.2f) |%n",
+            workers, ceiling, ceiling / pgbenchMean);
         System.out.println("| tink-server idle (after start-up and the run above) | " + idle + " |");
         System.out.println("| tink-server with 10,000 hardware records and 1,000 open worker streams | " + loaded + " |");
       } finally {
@@ -214,6 +218,32 @@ public final class TinkBenchmark {
       f.get();
     }
     return counted / elapsed;
+  }
+
+  /** The same client and server doing gRPC calls that touch no database: the ceiling for any RPC here. */
+  static double healthChecks(ManagedChannel channel, int workers, int seconds) throws Exception {
+    var health = io.grpc.health.v1.HealthGrpc.newBlockingStub(channel);
+    AtomicLong calls = new AtomicLong();
+    AtomicBoolean stop = new AtomicBoolean(false);
+    ExecutorService pool = Executors.newFixedThreadPool(workers);
+    for (int w = 0; w < workers; w++) {
+      pool.submit(() -> {
+        while (!stop.get()) {
+          health.check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance());
+          calls.incrementAndGet();
+        }
+        return null;
+      });
+    }
+    Thread.sleep(3000);
+    long before = calls.get();
+    long start = System.nanoTime();
+    Thread.sleep(seconds * 1000L);
+    double rate = (calls.get() - before) / ((System.nanoTime() - start) / 1e9);
+    stop.set(true);
+    pool.shutdown();
+    pool.awaitTermination(30, TimeUnit.SECONDS);
+    return rate;
   }
 
   static String memoryUnderLoad(ManagedChannel channel, long pid, int httpPort) throws Exception {
