@@ -19,6 +19,7 @@ import io.tinkerjvm.tink.hardware.HardwareRepository;
 import io.tinkerjvm.tink.template.TemplateGrpcService;
 import io.tinkerjvm.tink.template.TemplateRepository;
 import io.tinkerjvm.tink.workflow.DeadlineEnforcer;
+import io.tinkerjvm.tink.workflow.ReportBatcher;
 import io.tinkerjvm.tink.workflow.WorkerContextsGrpcService;
 import io.tinkerjvm.tink.workflow.WorkflowCreator;
 import io.tinkerjvm.tink.workflow.WorkflowDataRepository;
@@ -38,6 +39,8 @@ import org.slf4j.LoggerFactory;
 /** tink-server's process: owns start-up order and shutdown, nothing else. */
 public final class TinkServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TinkServer.class);
+  /** Batches in flight at once. One gives the largest batches: the next one fills while it commits. */
+  private static final int REPORT_COMMITTERS = 1;
 
   private final List<AutoCloseable> resources = new ArrayList<>();
   private GrpcServer grpc;
@@ -93,6 +96,8 @@ public final class TinkServer implements AutoCloseable {
     WorkflowWatchers watchers = new WorkflowWatchers(workflows, notifier);
     resources.add(watchers);
     resources.add(new DeadlineEnforcer(workflows, config.deadlineCheckInterval()));
+    ReportBatcher reports = new ReportBatcher(workflows, REPORT_COMMITTERS);
+    resources.add(reports);
     Gauge.builder("tink.hardware.watchers", feed, HardwareFeed::subscriberCount)
         .description("open hardware change streams").register(registry);
     Gauge.builder("tink.worker.streams", watchers, WorkflowWatchers::workerStreams)
@@ -101,7 +106,7 @@ public final class TinkServer implements AutoCloseable {
     List<BindableService> services = List.of(
         new HardwareGrpcService(hardware, feed),
         new TemplateGrpcService(templates),
-        new WorkflowGrpcService(new WorkflowCreator(templates, hardware, workflows), workflows, data),
+        new WorkflowGrpcService(new WorkflowCreator(templates, hardware, workflows), workflows, reports, data),
         new HardwareChangesGrpcService(feed),
         new WorkflowEventsGrpcService(workflows, watchers),
         new WorkerContextsGrpcService(watchers));

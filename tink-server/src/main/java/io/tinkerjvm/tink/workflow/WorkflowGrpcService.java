@@ -35,11 +35,14 @@ public final class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServi
 
   private final WorkflowCreator creator;
   private final WorkflowRepository workflows;
+  private final ReportBatcher reports;
   private final WorkflowDataRepository data;
 
-  public WorkflowGrpcService(WorkflowCreator creator, WorkflowRepository workflows, WorkflowDataRepository data) {
+  public WorkflowGrpcService(WorkflowCreator creator, WorkflowRepository workflows, ReportBatcher reports,
+      WorkflowDataRepository data) {
     this.creator = creator;
     this.workflows = workflows;
+    this.reports = reports;
     this.data = data;
   }
 
@@ -120,7 +123,7 @@ public final class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServi
   @Override
   public void reportActionStatus(WorkflowActionStatus request, StreamObserver<Empty> response) {
     UUID id = id(request.getWorkflowId());
-    workflows.report(id, new WorkflowStateMachine.Report(request.getTaskName(), request.getActionName(),
+    reports.report(id, new WorkflowStateMachine.Report(request.getTaskName(), request.getActionName(),
         state(request.getActionStatus()), request.getWorkerId(), request.getSeconds(), request.getMessage()));
     response.onNext(Empty.getDefaultInstance());
     response.onCompleted();

@@ -18,6 +18,7 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.Consumer;
 
@@ -223,28 +224,61 @@ public final class WorkflowRepository {
 
   // ---- state changes ----
 
-  /** Applies a worker's report in one transaction; returns false when it repeated what was stored. */
+  /** A worker's report, waiting to be applied. */
+  public record PendingReport(UUID workflowId, WorkflowStateMachine.Report report) {}
+
+  /** What became of one report in a batch. */
+  public sealed interface ReportResult permits Applied, Repeated, Rejected, Conflicted {}
+
+  /** Stored as a new transition. */
+  public record Applied() implements ReportResult {}
+
+  /** Restated what was stored; nothing changed. */
+  public record Repeated() implements ReportResult {}
+
+  /** Refused: the error names why. */
+  public record Rejected(RuntimeException error) implements ReportResult {}
+
+  /** The workflow changed between read and write: decide again. */
+  public record Conflicted() implements ReportResult {}
+
   /**
-   * Optimistic: read the workflow, decide, then write the transition in one statement that
-   * applies only if the workflow's version is still the one read; otherwise read again. No row
-   * lock is held across a round trip, and a report costs two round trips.
+   * Applies reports for distinct workflows together, optimistically, in two round trips whatever
+   * their number: one query reads every workflow and the actions its decision needs, the state
+   * machine decides each, and one statement writes every transition (workflow row only if its
+   * version is still the one read, action row, event, and a notification when the turn changes).
+   * That statement is one transaction, so the batch commits, and is acknowledged, as a whole.
    */
-  public boolean report(UUID id, WorkflowStateMachine.Report report) {
+  public List<ReportResult> reportAll(List<PendingReport> reports) {
     return db.autoCommit(c -> {
-      for (int attempt = 1; ; attempt++) {
-        Snapshot wf = snapshot(c, id, report.taskName(), report.actionName(), false);
-        Outcome outcome = WorkflowStateMachine.onReport(wf, report);
-        if (!(outcome instanceof Transition)) {
-          return false;
-        }
-        if (apply(c, id, wf, outcome, report.workerId())) {
-          return true;
-        }
-        if (attempt == 20) {
-          throw new io.tinkerjvm.runtime.errors.UnavailableException(
-              "workflow " + id + " kept changing while this report was applied; retry", null);
+      List<Key> keys = reports.stream()
+          .map(r -> new Key(r.workflowId(), r.report().taskName(), r.report().actionName())).toList();
+      Map<UUID, Snapshot> snapshots = snapshots(c, keys, false);
+      List<ReportResult> results = new ArrayList<>(reports.size());
+      List<Write> writes = new ArrayList<>();
+      for (PendingReport r : reports) {
+        Snapshot wf = snapshots.get(r.workflowId());
+        try {
+          if (wf == null) {
+            throw notFound(r.workflowId());
+          }
+          if (WorkflowStateMachine.onReport(wf, r.report()) instanceof Transition t) {
+            writes.add(new Write(r.workflowId(), wf, t, r.report().workerId()));
+            results.add(null);
+          } else {
+            results.add(new Repeated());
+          }
+        } catch (RuntimeException e) {
+          results.add(new Rejected(e));
         }
       }
+      java.util.Set<UUID> applied = write(c, writes);
+      for (int i = 0, w = 0; i < results.size(); i++) {
+        if (results.get(i) == null) {
+          results.set(i, applied.contains(writes.get(w++).id()) ? new Applied() : new Conflicted());
+        }
+      }
+      return results;
     });
   }
 
@@ -254,143 +288,201 @@ public final class WorkflowRepository {
    */
   public int enforceDeadlines() {
     return db.inTransaction(c -> {
-      int changed = 0;
       try (PreparedStatement ps = c.prepareStatement("""
           SELECT id, global_timeout_s, coalesce(deadline < now(), false) FROM workflow
           WHERE (action_deadline < now() OR deadline < now()) AND deleted_at IS NULL AND state IN (0, 1)
           ORDER BY least(action_deadline, deadline) LIMIT 100 FOR UPDATE SKIP LOCKED""")) {
         record Due(UUID id, long globalTimeout, boolean globalOverrun) {}
-        for (Due due : rows(ps, rs -> new Due(rs.getObject(1, UUID.class), rs.getLong(2), rs.getBoolean(3)))) {
-          Snapshot wf = snapshot(c, due.id(), "", "", false);
-          Outcome outcome = due.globalOverrun()
-              ? WorkflowStateMachine.onGlobalDeadline(wf, due.globalTimeout())
+        List<Due> due = rows(ps, rs -> new Due(rs.getObject(1, UUID.class), rs.getLong(2), rs.getBoolean(3)));
+        Map<UUID, Snapshot> snapshots = snapshots(c, due.stream().map(d -> new Key(d.id(), "", "")).toList(), false);
+        List<Write> writes = new ArrayList<>();
+        for (Due d : due) {
+          Snapshot wf = snapshots.get(d.id());
+          Outcome outcome = d.globalOverrun()
+              ? WorkflowStateMachine.onGlobalDeadline(wf, d.globalTimeout())
               : WorkflowStateMachine.onActionDeadline(wf);
-          changed += apply(c, due.id(), wf, outcome, "") ? 1 : 0;
+          if (outcome instanceof Transition t) {
+            writes.add(new Write(d.id(), wf, t, ""));
+          }
         }
+        return write(c, writes).size();
       }
-      return changed;
     });
   }
 
+  private record Key(UUID id, String task, String action) {}
+
+  private record Write(UUID id, Snapshot before, Transition t, String reporter) {}
+
   /**
-   * Reads what one decision needs in one round trip: the workflow, its version, and its current,
-   * next and (when given) reported actions; with {@code lock}, also locks the workflow row.
+   * Reads, in one query, each workflow with its version and the actions one decision needs: the
+   * current one, the next one and the reported one. With {@code lock}, also locks the rows.
    */
-  private Snapshot snapshot(Connection c, UUID id, String task, String action, boolean lock) throws SQLException {
+  private Map<UUID, Snapshot> snapshots(Connection c, List<Key> keys, boolean lock) throws SQLException {
+    Map<UUID, Snapshot> out = new java.util.HashMap<>();
+    if (keys.isEmpty()) {
+      return out;
+    }
     try (PreparedStatement ps = c.prepareStatement("""
-        SELECT w.state, w.started, w.current_index, w.total_actions,
-          a.idx, a.task_name, a.name, a.worker_id, a.state, a.attempt, a.retries, a.timeout_s, a.last_result,
-          w.version
-        FROM workflow w JOIN workflow_action a ON a.workflow_id = w.id
-          AND (a.idx IN (w.current_index, w.current_index + 1) OR (a.task_name = ? AND a.name = ?))
-        WHERE w.id = ? AND w.deleted_at IS NULL
-        ORDER BY a.idx""" + (lock ? " FOR UPDATE OF w" : ""))) {
-      ps.setString(1, task);
-      ps.setString(2, action);
-      ps.setObject(3, id);
-      List<WorkflowStateMachine.Action> actions = new ArrayList<>(3);
-      ActionState state = null;
-      boolean started = false;
-      int index = 0;
-      int total = 0;
-      long version = 0;
+        SELECT w.id, w.state, w.started, w.current_index, w.total_actions, w.version,
+          a.idx, a.task_name, a.name, a.worker_id, a.state, a.attempt, a.retries, a.timeout_s, a.last_result
+        FROM unnest(?::uuid[], ?::text[], ?::text[]) AS r(id, task, action)
+        JOIN workflow w ON w.id = r.id AND w.deleted_at IS NULL
+        JOIN workflow_action a ON a.workflow_id = w.id
+          AND (a.idx IN (w.current_index, w.current_index + 1) OR (a.task_name = r.task AND a.name = r.action))
+        ORDER BY w.id, a.idx""" + (lock ? " FOR UPDATE OF w" : ""))) {
+      ps.setArray(1, c.createArrayOf("uuid", keys.stream().map(Key::id).toArray()));
+      ps.setArray(2, c.createArrayOf("text", keys.stream().map(Key::task).toArray()));
+      ps.setArray(3, c.createArrayOf("text", keys.stream().map(Key::action).toArray()));
+      Map<UUID, List<WorkflowStateMachine.Action>> actions = new java.util.LinkedHashMap<>();
+      Map<UUID, Snapshot> heads = new java.util.HashMap<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          version = rs.getLong(14);
-          state = ActionState.of(rs.getInt(1));
-          started = rs.getBoolean(2);
-          index = rs.getInt(3);
-          total = rs.getInt(4);
-          int last = rs.getInt(13);
-          actions.add(new WorkflowStateMachine.Action(rs.getInt(5), rs.getString(6), rs.getString(7),
-              rs.getString(8), ActionState.of(rs.getInt(9)), rs.getInt(10), rs.getInt(11), rs.getLong(12),
-              rs.wasNull() ? null : ActionState.of(last)));
+          UUID id = rs.getObject(1, UUID.class);
+          if (!heads.containsKey(id)) {
+            heads.put(id, new Snapshot(id.toString(), ActionState.of(rs.getInt(2)), rs.getBoolean(3), rs.getInt(4),
+                rs.getInt(5), rs.getLong(6), List.of()));
+          }
+          int last = rs.getInt(15);
+          WorkflowStateMachine.Action a = new WorkflowStateMachine.Action(rs.getInt(7), rs.getString(8),
+              rs.getString(9), rs.getString(10), ActionState.of(rs.getInt(11)), rs.getInt(12), rs.getInt(13),
+              rs.getLong(14), rs.wasNull() ? null : ActionState.of(last));
+          List<WorkflowStateMachine.Action> list = actions.computeIfAbsent(id, k -> new ArrayList<>(3));
+          if (list.stream().noneMatch(x -> x.index() == a.index())) {
+            list.add(a);
+          }
         }
       }
-      if (state == null) {
-        throw notFound(id);
-      }
-      return new Snapshot(id.toString(), state, started, index, total, version, actions);
+      heads.forEach((id, h) -> out.put(id, new Snapshot(h.workflowId(), h.state(), h.started(), h.currentIndex(),
+          h.totalActions(), h.version(), List.copyOf(actions.get(id)))));
+      return out;
     }
   }
 
   /**
-   * Writes a transition in one statement, so one transaction even with auto-commit: the workflow
-   * row (only if its version is still the snapshot's), the action row, the event and, when whose
-   * turn it is changes, a change notification. Returns false if the workflow moved on meanwhile.
+   * Writes transitions for distinct workflows in one statement; returns the workflows whose
+   * version still matched, i.e. whose transition was stored.
    */
-  private boolean apply(Connection c, UUID id, Snapshot wf, Outcome outcome, String reporter) throws SQLException {
-    if (!(outcome instanceof Transition t)) {
-      return false;
+  private java.util.Set<UUID> write(Connection c, List<Write> writes) throws SQLException {
+    java.util.Set<UUID> applied = new java.util.HashSet<>();
+    if (writes.isEmpty()) {
+      return applied;
     }
-    WorkflowStateMachine.Action action = wf.action(t.index());
+    int n = writes.size();
+    Object[] id = new Object[n];
+    Object[] version = new Object[n];
+    Object[] wfState = new Object[n];
+    Object[] curIndex = new Object[n];
+    Object[] nextWorker = new Object[n];
+    Object[] wfStarted = new Object[n];
+    Object[] wfTerminal = new Object[n];
+    Object[] finished = new Object[n];
+    Object[] started = new Object[n];
+    Object[] timeout = new Object[n];
+    Object[] idx = new Object[n];
+    Object[] actionState = new Object[n];
+    Object[] attempt = new Object[n];
+    Object[] seconds = new Object[n];
+    Object[] eventStatus = new Object[n];
+    Object[] message = new Object[n];
+    Object[] reporter = new Object[n];
+    Object[] task = new Object[n];
+    Object[] action = new Object[n];
+    Object[] notify = new Object[n];
+    for (int i = 0; i < n; i++) {
+      Write w = writes.get(i);
+      Transition t = w.t();
+      WorkflowStateMachine.Action a = w.before().action(t.index());
+      id[i] = w.id();
+      version[i] = w.before().version();
+      wfState[i] = t.workflowState().code();
+      curIndex[i] = t.currentIndex();
+      nextWorker[i] = t.nextWorker();
+      wfStarted[i] = t.workflowStarted();
+      wfTerminal[i] = t.workflowState().terminal();
+      finished[i] = t.finished();
+      started[i] = t.started();
+      timeout[i] = (double) a.effectiveTimeoutSeconds();
+      idx[i] = t.index();
+      actionState[i] = t.actionState().code();
+      attempt[i] = t.attempt();
+      seconds[i] = t.seconds();
+      eventStatus[i] = t.eventStatus().code();
+      message[i] = clip(t.eventMessage());
+      reporter[i] = w.reporter().isEmpty() ? a.workerId() : w.reporter();
+      task[i] = a.taskName();
+      action[i] = a.name();
+      notify[i] = WorkflowStateMachine.changesTurn(w.before(), t);
+    }
     try (PreparedStatement ps = c.prepareStatement("""
-        WITH workflow_update AS (
-          UPDATE workflow SET state = ?, started = true, current_index = ?, current_state = ?, next_worker = ?,
-            deadline = CASE WHEN ? AND global_timeout_s > 0 THEN now() + make_interval(secs => global_timeout_s)
-                            WHEN ? THEN NULL ELSE deadline END,
-            action_deadline = CASE WHEN ? THEN NULL WHEN ? THEN now() + make_interval(secs => ?)
-                                   ELSE action_deadline END,
-            version = version + 1, updated_at = now()
-          WHERE id = ? AND version = ? AND deleted_at IS NULL
-          RETURNING id),
+        WITH input AS (
+          SELECT * FROM unnest(?::uuid[], ?::bigint[], ?::int[], ?::int[], ?::text[], ?::boolean[], ?::boolean[],
+              ?::boolean[], ?::boolean[], ?::float8[], ?::int[], ?::int[], ?::int[], ?::bigint[], ?::int[],
+              ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[])
+            WITH ORDINALITY AS t(id, version, wf_state, cur_index, next_worker, wf_started, wf_terminal,
+              finished, started, timeout_s, idx, action_state, attempt, seconds, event_status,
+              message, reporter, task_name, action_name, notify, ord)),
+        workflow_update AS (
+          UPDATE workflow w SET state = i.wf_state, started = true, current_index = i.cur_index,
+            current_state = i.action_state, next_worker = i.next_worker,
+            deadline = CASE WHEN i.wf_started AND w.global_timeout_s > 0
+                              THEN now() + make_interval(secs => w.global_timeout_s)
+                            WHEN i.wf_terminal THEN NULL ELSE w.deadline END,
+            action_deadline = CASE WHEN i.finished THEN NULL
+                                   WHEN i.started THEN now() + make_interval(secs => i.timeout_s)
+                                   ELSE w.action_deadline END,
+            version = w.version + 1, updated_at = now()
+          FROM input i WHERE w.id = i.id AND w.version = i.version AND w.deleted_at IS NULL
+          RETURNING w.id),
         action_update AS (
-          UPDATE workflow_action SET state = ?, attempt = ?,
-            started_at = CASE WHEN ? THEN now() ELSE started_at END,
-            deadline = CASE WHEN ? THEN NULL WHEN ? THEN now() + make_interval(secs => ?) ELSE deadline END,
-            finished_at = CASE WHEN ? THEN now() ELSE finished_at END,
-            seconds = CASE WHEN ? THEN ? ELSE seconds END,
-            last_result = CASE WHEN ? THEN ? ELSE last_result END,
-            message = ?
-          WHERE workflow_id = (SELECT id FROM workflow_update) AND idx = ?),
+          UPDATE workflow_action a SET state = i.action_state, attempt = i.attempt,
+            started_at = CASE WHEN i.started THEN now() ELSE a.started_at END,
+            deadline = CASE WHEN i.finished THEN NULL
+                            WHEN i.started THEN now() + make_interval(secs => i.timeout_s) ELSE a.deadline END,
+            finished_at = CASE WHEN i.finished THEN now() ELSE a.finished_at END,
+            seconds = CASE WHEN i.finished THEN i.seconds ELSE a.seconds END,
+            last_result = CASE WHEN i.finished THEN i.event_status ELSE a.last_result END,
+            message = i.message
+          FROM input i WHERE a.workflow_id = i.id AND a.idx = i.idx AND i.id IN (SELECT id FROM workflow_update)),
         event AS (
           INSERT INTO workflow_event (workflow_id, worker_id, task_name, action_name, status, seconds, message,
-            attempt, workflow_state) SELECT id, ?, ?, ?, ?, ?, ?, ?, ? FROM workflow_update)
-        SELECT count(*), bool_or(CASE WHEN ? THEN pg_notify(?, ?) IS NULL ELSE false END) FROM workflow_update""")) {
-      int i = 1;
-      ps.setInt(i++, t.workflowState().code());
-      ps.setInt(i++, t.currentIndex());
-      ps.setInt(i++, t.actionState().code());
-      ps.setString(i++, t.nextWorker());
-      ps.setBoolean(i++, t.workflowStarted());
-      ps.setBoolean(i++, t.workflowState().terminal());
-      ps.setBoolean(i++, t.finished());
-      ps.setBoolean(i++, t.started());
-      ps.setDouble(i++, action.effectiveTimeoutSeconds());
-      ps.setObject(i++, id);
-      ps.setLong(i++, wf.version());
-
-      ps.setInt(i++, t.actionState().code());
-      ps.setInt(i++, t.attempt());
-      ps.setBoolean(i++, t.started());
-      ps.setBoolean(i++, t.finished());
-      ps.setBoolean(i++, t.started());
-      ps.setDouble(i++, action.effectiveTimeoutSeconds());
-      ps.setBoolean(i++, t.finished());
-      ps.setBoolean(i++, t.finished());
-      ps.setLong(i++, t.seconds());
-      ps.setBoolean(i++, t.finished());
-      ps.setInt(i++, t.eventStatus().code());
-      ps.setString(i++, clip(t.eventMessage()));
-      ps.setInt(i++, t.index());
-
-      ps.setString(i++, reporter.isEmpty() ? action.workerId() : reporter);
-      ps.setString(i++, action.taskName());
-      ps.setString(i++, action.name());
-      ps.setInt(i++, t.eventStatus().code());
-      ps.setLong(i++, t.seconds());
-      ps.setString(i++, clip(t.eventMessage()));
-      ps.setInt(i++, Math.max(1, t.attempt()));
-      ps.setInt(i++, t.workflowState().code());
-
-      ps.setBoolean(i++, WorkflowStateMachine.changesTurn(wf, t));
-      ps.setString(i++, ChangeNotifier.WORKFLOW);
-      ps.setString(i, id.toString());
+            attempt, workflow_state)
+          SELECT i.id, i.reporter, i.task_name, i.action_name, i.event_status, i.seconds, i.message,
+            greatest(i.attempt, 1), i.wf_state
+          FROM input i WHERE i.id IN (SELECT id FROM workflow_update) ORDER BY i.ord),
+        notified AS (
+          SELECT pg_notify(?, i.id::text) FROM input i
+          WHERE i.notify AND i.id IN (SELECT id FROM workflow_update))
+        SELECT id, (SELECT count(*) FROM notified) FROM workflow_update""")) {
+      int p = 1;
+      ps.setArray(p++, c.createArrayOf("uuid", id));
+      ps.setArray(p++, c.createArrayOf("int8", version));
+      ps.setArray(p++, c.createArrayOf("int4", wfState));
+      ps.setArray(p++, c.createArrayOf("int4", curIndex));
+      ps.setArray(p++, c.createArrayOf("text", nextWorker));
+      ps.setArray(p++, c.createArrayOf("bool", wfStarted));
+      ps.setArray(p++, c.createArrayOf("bool", wfTerminal));
+      ps.setArray(p++, c.createArrayOf("bool", finished));
+      ps.setArray(p++, c.createArrayOf("bool", started));
+      ps.setArray(p++, c.createArrayOf("float8", timeout));
+      ps.setArray(p++, c.createArrayOf("int4", idx));
+      ps.setArray(p++, c.createArrayOf("int4", actionState));
+      ps.setArray(p++, c.createArrayOf("int4", attempt));
+      ps.setArray(p++, c.createArrayOf("int8", seconds));
+      ps.setArray(p++, c.createArrayOf("int4", eventStatus));
+      ps.setArray(p++, c.createArrayOf("text", message));
+      ps.setArray(p++, c.createArrayOf("text", reporter));
+      ps.setArray(p++, c.createArrayOf("text", task));
+      ps.setArray(p++, c.createArrayOf("text", action));
+      ps.setArray(p++, c.createArrayOf("bool", notify));
+      ps.setString(p, ChangeNotifier.WORKFLOW);
       try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getLong(1) == 1;
+        while (rs.next()) {
+          applied.add(rs.getObject(1, UUID.class));
+        }
       }
     }
+    return applied;
   }
 
   // ---- events ----
