@@ -23,8 +23,8 @@ import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
- * Workflows in Postgres. Every state change locks the workflow row, applies the state machine's
- * verdict to the action row, the workflow row and the event log, and commits, all in one
+ * Workflows in Postgres. Every state change writes the state machine's verdict to the workflow row
+ * (guarded by its version), the action row and the event log in one statement, hence one
  * transaction: what the API acknowledged is on disk, and a crash leaves nothing half-done.
  */
 public final class WorkflowRepository {

@@ -17,10 +17,7 @@ import io.tinkerjvm.proto.tink.workflow.WorkflowServiceGrpc;
 import io.tinkerjvm.proto.v1.WorkerContextsGrpc;
 import io.tinkerjvm.tink.db.EmbeddedDatabase;
 import io.tinkerjvm.tink.support.Fixtures;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.ServerSocket;
+import io.tinkerjvm.tink.support.TinkProcess;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -79,9 +76,9 @@ public final class TinkBenchmark {
       double pgbenchBefore = quick ? 1 : pgbench(pg.port(), script, workers, seconds);
       System.out.printf(Locale.ROOT, "pgbench (before): %.0f tps%n", pgbenchBefore);
 
-      int grpcPort = freePort();
-      int httpPort = freePort();
-      Process server = startServer(base + "tink", grpcPort, httpPort);
+      int grpcPort = TinkProcess.freePort();
+      int httpPort = TinkProcess.freePort();
+      Process server = TinkProcess.start(base + "tink", grpcPort, httpPort);
       try {
         ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", grpcPort,
             InsecureChannelCredentials.create()).build();
@@ -311,40 +308,5 @@ public final class TinkBenchmark {
       }
     }
     return sum;
-  }
-
-  static Process startServer(String dbUrl, int grpcPort, int httpPort) throws IOException {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
-    String extra = System.getenv("SERVER_JAVA_OPTS");
-    if (extra != null && !extra.isBlank()) {
-      command.addAll(List.of(extra.trim().split("\\s+")));
-    }
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.tinkerjvm.tink.TinkServer",
-        "--bind-address=127.0.0.1", "--grpc-port=" + grpcPort, "--http-port=" + httpPort, "--db-url=" + dbUrl,
-        "--db-user=postgres"));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    for (String line; (line = out.readLine()) != null; ) {
-      if (line.contains("is up")) {
-        Thread.ofVirtual().start(() -> {
-          try {
-            while (out.readLine() != null) {
-              // drain
-            }
-          } catch (IOException e) {
-            // gone
-          }
-        });
-        return p;
-      }
-    }
-    throw new IllegalStateException("tink-server did not start");
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }

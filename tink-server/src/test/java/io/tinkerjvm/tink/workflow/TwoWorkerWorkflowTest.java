@@ -18,11 +18,8 @@ import io.tinkerjvm.proto.tink.workflow.WorkflowActionStatus;
 import io.tinkerjvm.proto.tink.workflow.WorkflowServiceGrpc;
 import io.tinkerjvm.tink.support.ScriptedWorker;
 import io.tinkerjvm.tink.support.TestPostgres;
-import java.io.BufferedReader;
+import io.tinkerjvm.tink.support.TinkProcess;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -67,7 +64,7 @@ class TwoWorkerWorkflowTest {
 
   private void run(boolean crash) throws Exception {
     String dbUrl = TestPostgres.freshDatabase();
-    int port = freePort();
+    int port = TinkProcess.freePort();
     AtomicReference<Process> server = new AtomicReference<>(startServer(dbUrl, port));
     ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", port,
         InsecureChannelCredentials.create()).build();
@@ -129,39 +126,11 @@ class TwoWorkerWorkflowTest {
   }
 
   private Process startServer(String dbUrl, int port) {
-    try {
-      String java = ProcessHandle.current().info().command().orElse("java");
-      Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED",
-          "-cp", System.getProperty("java.class.path"), "io.tinkerjvm.tink.TinkServer",
-          "--bind-address=127.0.0.1", "--grpc-port=" + port, "--http-port=0", "--db-url=" + dbUrl,
-          "--db-user=postgres", "--db-pool-size=4")
-          .redirectErrorStream(true).start();
-      synchronized (servers) {
-        servers.add(p);
-      }
-      BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-      StringBuilder seen = new StringBuilder();
-      for (String line; (line = out.readLine()) != null; ) {
-        seen.append(line).append('\n');
-        if (line.contains("is up")) {
-          Thread.ofVirtual().start(() -> drain(out));
-          return p;
-        }
-      }
-      throw new IllegalStateException("tink-server did not start:\n" + seen);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+    Process p = TinkProcess.start(dbUrl, port, 0);
+    synchronized (servers) {
+      servers.add(p);
     }
-  }
-
-  private static void drain(BufferedReader out) {
-    try {
-      while (out.readLine() != null) {
-        // keep the pipe from filling up
-      }
-    } catch (IOException e) {
-      // the process is gone
-    }
+    return p;
   }
 
   private static void kill9(Process p) {
@@ -170,12 +139,6 @@ class TwoWorkerWorkflowTest {
       p.waitFor(10, TimeUnit.SECONDS);
     } catch (IOException | InterruptedException e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 
