@@ -95,7 +95,7 @@ public final class WorkflowDataRepository {
       throw new InvalidArgumentException("version must not be negative");
     }
     return db.read(c -> {
-      WorkflowRepository.requireLive(c, workflowId);
+      WorkflowRepository.requireWorkflow(c, workflowId, true);
       String sql = version == 0
           ? "SELECT version, data, metadata::text FROM workflow_data WHERE workflow_id = ? ORDER BY version DESC LIMIT 1"
           : "SELECT version, data, metadata::text FROM workflow_data WHERE workflow_id = ? AND version = ?";

@@ -202,7 +202,7 @@ public final class WorkflowRepository {
 
   public List<StoredAction> actions(UUID id) {
     return db.read(c -> {
-      requireLive(c, id);
+      requireWorkflow(c, id, true);
       try (PreparedStatement ps = c.prepareStatement("""
           SELECT task_name, name, worker_id, image, timeout_s, command::text, on_timeout::text, on_failure::text,
             volumes::text, environment::text, pid, retries, state, attempt
@@ -487,10 +487,13 @@ public final class WorkflowRepository {
 
   // ---- events ----
 
-  /** The workflow's events after {@code afterSequence}, in the order they were recorded. */
+  /**
+   * The workflow's events after {@code afterSequence}, in the order they were recorded. Events stay
+   * readable after a delete, for the record; the workflow's existence is checked only when there
+   * are none to return.
+   */
   public List<Event> events(UUID id, long afterSequence, int limit) {
     return db.read(c -> {
-      requireExists(c, id);
       try (PreparedStatement ps = c.prepareStatement("""
           SELECT seq, workflow_id, worker_id, task_name, action_name, status, seconds, message, attempt,
             workflow_state, created_at
@@ -498,9 +501,13 @@ public final class WorkflowRepository {
         ps.setObject(1, id);
         ps.setLong(2, afterSequence);
         ps.setInt(3, limit);
-        return rows(ps, rs -> new Event(rs.getLong(1), rs.getObject(2, UUID.class), rs.getString(3),
+        List<Event> events = rows(ps, rs -> new Event(rs.getLong(1), rs.getObject(2, UUID.class), rs.getString(3),
             rs.getString(4), rs.getString(5), ActionState.of(rs.getInt(6)), rs.getLong(7), rs.getString(8),
             rs.getInt(9), ActionState.of(rs.getInt(10)), rs.getTimestamp(11).toInstant()));
+        if (events.isEmpty()) {
+          requireWorkflow(c, id, false);
+        }
+        return events;
       }
     });
   }
@@ -521,20 +528,10 @@ public final class WorkflowRepository {
 
   // ---- helpers ----
 
-  static void requireLive(Connection c, UUID id) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM workflow WHERE id = ? AND deleted_at IS NULL")) {
-      ps.setObject(1, id);
-      try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          throw notFound(id);
-        }
-      }
-    }
-  }
-
-  /** Events stay readable after a delete, for the record. */
-  private static void requireExists(Connection c, UUID id) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM workflow WHERE id = ?")) {
+  /** Throws NotFound unless the workflow exists (and, with {@code liveOnly}, is not deleted). */
+  static void requireWorkflow(Connection c, UUID id, boolean liveOnly) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT 1 FROM workflow WHERE id = ?" + (liveOnly ? " AND deleted_at IS NULL" : ""))) {
       ps.setObject(1, id);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
