@@ -46,11 +46,7 @@ public final class TemplateGrpcService extends TemplateServiceGrpc.TemplateServi
 
   /** Validates the YAML and the template syntax inside it; returns the name to store. */
   private static String checked(WorkflowTemplate request) {
-    TemplateDocument doc = TemplateDocument.parse(request.getData());
-    GoTemplate.parse(request.getData());
-    String name = request.getName().isEmpty() ? doc.name() : request.getName();
-    TemplateDocument.checkTemplateName(name);
-    return name;
+    return TemplateDocument.checkForStore(request.getName(), request.getData());
   }
 
   @Override

@@ -174,6 +174,18 @@ public record TemplateDocument(
   }
 
   /** Template names are stored under a stricter rule than task or action names. */
+  /**
+   * Everything tink-server checks before it stores a template: the YAML document, the template syntax inside it and
+   * the name. Returns the name to store: {@code name} when given, else the document's.
+   */
+  public static String checkForStore(String name, String data) {
+    TemplateDocument doc = parse(data);
+    GoTemplate.parse(data);
+    String effective = name == null || name.isEmpty() ? doc.name() : name;
+    checkTemplateName(effective);
+    return effective;
+  }
+
   public static void checkTemplateName(String name) {
     if (name == null || name.isBlank()) {
       throw new InvalidArgumentException("template name is required");

@@ -28,6 +28,37 @@ public record HardwareDocument(UUID id, Hardware hardware, List<String> macs, Li
   private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
 
   /** Validates what a client pushed; every failure names the field. */
+  /**
+   * Reads hardware JSON as operators write it (reference §1.6): proto field names, {@code metadata} as an object or
+   * as a string holding JSON. Unknown keys are ignored, as Tinkerbell's CLI does. {@code source} names the file in
+   * errors.
+   */
+  public static Hardware parsePushed(String json, String source) {
+    JsonNode node;
+    try {
+      node = JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new InvalidArgumentException(source + ": not valid JSON: " + e.getOriginalMessage()
+          + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+    }
+    if (node == null || !node.isObject()) {
+      throw new InvalidArgumentException(source + ": hardware data must be a JSON object");
+    }
+    JsonNode metadata = node.get("metadata");
+    if (metadata != null && metadata.isObject()) {
+      ((com.fasterxml.jackson.databind.node.ObjectNode) node).put("metadata", metadata.toString());
+    } else if (metadata != null && !metadata.isTextual() && !metadata.isNull()) {
+      throw new InvalidArgumentException(source + ": metadata must be a JSON object or a string holding one");
+    }
+    Hardware.Builder b = Hardware.newBuilder();
+    try {
+      PARSER.merge(node.toString(), b);
+    } catch (InvalidProtocolBufferException e) {
+      throw new InvalidArgumentException(source + ": " + e.getMessage());
+    }
+    return b.build();
+  }
+
   public static HardwareDocument validate(Hardware pushed) {
     if (pushed == null || pushed.equals(Hardware.getDefaultInstance())) {
       throw new InvalidArgumentException("hardware data is empty: a record needs at least an id");
