@@ -92,6 +92,10 @@ public final class Tink {
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> tink.report(e, commandLine));
     cli.setParameterExceptionHandler((e, args1) -> {
+      if (e.getCause() instanceof CliException c) { // a bad value from the environment
+        context.err().println("Error: " + c.getMessage());
+        return c.exitCode();
+      }
       String command = e.getCommandLine().getCommandSpec().qualifiedName();
       context.err().println("Error: " + e.getMessage() + " (see '" + command + " --help')");
       return ExitCodes.USAGE;

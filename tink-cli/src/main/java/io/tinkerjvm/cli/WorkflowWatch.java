@@ -7,6 +7,7 @@ import io.tinkerjvm.proto.tink.workflow.WorkflowAction;
 import io.tinkerjvm.proto.tink.workflow.WorkflowActionList;
 import io.tinkerjvm.proto.tink.workflow.WorkflowActionStatus;
 import io.tinkerjvm.proto.tink.workflow.WorkflowActionsRequest;
+import io.tinkerjvm.proto.tink.workflow.WorkflowContext;
 import io.tinkerjvm.proto.v1.WatchWorkflowEventsRequest;
 import io.tinkerjvm.proto.v1.WorkflowEvent;
 import java.io.PrintStream;
@@ -96,12 +97,15 @@ final class WorkflowWatch {
       tink.context.out().println(Protos.json(event).toString());
       return true;
     }
-    if (stateTables) {
-      workflows.printState(workflows.context(id));
-      return true;
-    }
     WorkflowActionStatus s = event.getStatus();
     Integer position = positions.get(s.getTaskName() + "\u0000" + s.getActionName());
+    if (stateTables) { // what GetWorkflowContext answers right after this event (no second call mid-stream)
+      workflows.printState(WorkflowContext.newBuilder().setWorkflowId(id).setCurrentWorker(s.getWorkerId())
+          .setCurrentTask(s.getTaskName()).setCurrentAction(s.getActionName())
+          .setCurrentActionIndex(position == null ? 0 : position - 1).setCurrentActionState(s.getActionStatus())
+          .setTotalNumberOfActions(total).build());
+      return true;
+    }
     StringBuilder line = new StringBuilder(120)
         .append(Protos.time(s.getCreatedAt())).append("  ")
         .append(position == null ? "?" : position).append('/').append(total).append("  ")

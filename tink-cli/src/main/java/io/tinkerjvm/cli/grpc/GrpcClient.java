@@ -58,6 +58,7 @@ public final class GrpcClient implements AutoCloseable {
   private long unacknowledgedConnectionBytes;
   private int goAwayLastStream = Integer.MAX_VALUE;
   private boolean sawServerSettings;
+  private boolean busy;
 
   /**
    * @param authority host:port of the server
@@ -105,6 +106,10 @@ public final class GrpcClient implements AutoCloseable {
    */
   public <T extends MessageLite> void call(
       String method, MessageLite request, Parser<T> parser, Duration timeout, Predicate<T> each) {
+    if (busy) {
+      throw new IllegalStateException("one call at a time: " + method + " was started inside another call");
+    }
+    busy = true;
     try {
       connect();
       int stream = nextStreamId;
@@ -136,6 +141,8 @@ public final class GrpcClient implements AutoCloseable {
       closeQuietly();
       throw new GrpcException(GrpcException.UNAVAILABLE, "connection to " + authority() + " failed: "
           + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+    } finally {
+      busy = false;
     }
   }
 

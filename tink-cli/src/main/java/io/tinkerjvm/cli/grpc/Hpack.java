@@ -154,7 +154,7 @@ final class Hpack {
     }
 
     private static int entrySize(String[] h) {
-      return h[0].getBytes(StandardCharsets.UTF_8).length + h[1].getBytes(StandardCharsets.UTF_8).length + 32;
+      return h[0].length() + h[1].length() + 32; // ISO-8859-1: one char per octet
     }
 
     private int readInt(int prefixBits) throws Http2Exception {
@@ -188,7 +188,7 @@ final class Hpack {
       }
       byte[] bytes = huffman ? Huffman.decode(in, pos, length) : java.util.Arrays.copyOfRange(in, pos, pos + length);
       pos += length;
-      return new String(bytes, StandardCharsets.UTF_8);
+      return new String(bytes, StandardCharsets.ISO_8859_1); // header values are octets; gRPC's are ASCII
     }
   }
 }
