@@ -31,6 +31,7 @@ final class Rpc {
   static final String WORKFLOW_DATA = WF + "GetWorkflowData";
   static final String WORKFLOW_METADATA = WF + "GetWorkflowMetadata";
   static final String WORKFLOW_DATA_VERSION = WF + "GetWorkflowDataVersion";
+  static final String WORKFLOW_ACTIONS = WF + "GetWorkflowActions";
 
   static final String WORKFLOW_EVENTS_WATCH = "tinkerjvm.v1.WorkflowEvents/Watch";
 

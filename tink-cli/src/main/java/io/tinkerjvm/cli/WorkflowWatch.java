@@ -40,9 +40,8 @@ final class WorkflowWatch {
 
   int run() {
     workflows.get(id); // a clear "not found" before anything else
-    WorkflowActionList actions = tink.client().unary("github.com.tinkerbell.tink.protos.workflow.WorkflowService/"
-            + "GetWorkflowActions", WorkflowActionsRequest.newBuilder().setWorkflowId(id).build(),
-        WorkflowActionList.parser(), tink.callTimeout());
+    WorkflowActionList actions = tink.client().unary(Rpc.WORKFLOW_ACTIONS,
+        WorkflowActionsRequest.newBuilder().setWorkflowId(id).build(), WorkflowActionList.parser(), tink.callTimeout());
     List<WorkflowAction> list = actions.getActionListList();
     total = list.size();
     for (int i = 0; i < list.size(); i++) {

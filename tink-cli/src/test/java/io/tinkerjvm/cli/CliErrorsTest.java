@@ -139,6 +139,20 @@ class CliErrorsTest {
   }
 
   @Test
+  void aCaBundleThatCannotBeUsedIsNamed() throws Exception {
+    Path none = dir.resolve("missing.pem");
+    var r = tink(server, "--tinkerbell-cert-url", none.toUri().toString(), "hardware", "list");
+    assertEquals(1, r.code());
+    assertTrue(r.err().startsWith("Error: TINKERBELL_CERT_URL " + none.toUri() + ": cannot fetch the CA bundle: "),
+        r.err());
+    Path junk = Files.writeString(dir.resolve("junk.pem"), "not a certificate\n");
+    r = tink(server, null, Map.of("TINKERBELL_CERT_URL", junk.toUri().toString()), "hardware", "list");
+    assertEquals(1, r.code());
+    assertTrue(r.err().startsWith("Error: TINKERBELL_CERT_URL " + junk.toUri() + ": "), r.err());
+    assertEquals(1, r.err().lines().count(), r.err());
+  }
+
+  @Test
   void helpAndVersionAndCompletion() {
     var help = tink(server, "hardware", "push", "--help").ok().out();
     assertTrue(help.contains("--dry-run") && help.contains("--file=FILE"), help);

@@ -32,8 +32,7 @@ class GrpcWireTest {
     assertEquals(WorkflowServiceGrpc.getGetWorkflowDataMethod().getFullMethodName(), Rpc.WORKFLOW_DATA);
     assertEquals(WorkflowServiceGrpc.getGetWorkflowMetadataMethod().getFullMethodName(), Rpc.WORKFLOW_METADATA);
     assertEquals(WorkflowServiceGrpc.getGetWorkflowDataVersionMethod().getFullMethodName(), Rpc.WORKFLOW_DATA_VERSION);
-    assertEquals(WorkflowServiceGrpc.getGetWorkflowActionsMethod().getFullMethodName(),
-        "github.com.tinkerbell.tink.protos.workflow.WorkflowService/GetWorkflowActions");
+    assertEquals(WorkflowServiceGrpc.getGetWorkflowActionsMethod().getFullMethodName(), Rpc.WORKFLOW_ACTIONS);
     assertEquals(WorkflowEventsGrpc.getWatchMethod().getFullMethodName(), Rpc.WORKFLOW_EVENTS_WATCH);
   }
 }

@@ -205,7 +205,7 @@ public final class GrpcClient implements AutoCloseable {
     headers.add(Map.entry("te", "trailers"));
     headers.add(Map.entry("user-agent", "tink-cli-tinkerjvm"));
     if (timeout != null) {
-      headers.add(Map.entry("grpc-timeout", Math.max(1, timeout.toMillis()) + "m"));
+      headers.add(Map.entry("grpc-timeout", grpcTimeout(timeout)));
     }
     byte[] block = Hpack.encode(headers);
     int off = 0;
@@ -333,6 +333,15 @@ public final class GrpcClient implements AutoCloseable {
         default -> handleControl(f);
       }
     }
+  }
+
+  /** The gRPC timeout header allows at most eight digits before the unit. */
+  static String grpcTimeout(Duration timeout) {
+    long millis = Math.max(1, timeout.toMillis());
+    if (millis <= 99_999_999L) {
+      return millis + "m";
+    }
+    return Math.min(99_999_999L, timeout.toSeconds()) + "S";
   }
 
   private static void finish(String method, String grpcStatus, String grpcMessage) {
