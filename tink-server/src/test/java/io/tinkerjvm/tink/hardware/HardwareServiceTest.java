@@ -222,7 +222,12 @@ class HardwareServiceTest {
     try {
       Thread.sleep(300);
       push(hardware(id, "08:00:27:00:0b:02", "10.11.0.1"));
+      // The first push's notification can reach the server after the watch is registered; it then streams the
+      // record as it was (0b:01). What matters: the second push arrives, once.
       Hardware h = seen.poll(10, TimeUnit.SECONDS);
+      if (h != null && h.getNetwork().getInterfaces(0).getDhcp().getMac().equals("08:00:27:00:0b:01")) {
+        h = seen.poll(10, TimeUnit.SECONDS);
+      }
       assertEquals("08:00:27:00:0b:02", h.getNetwork().getInterfaces(0).getDhcp().getMac());
       assertFalse(seen.poll(300, TimeUnit.MILLISECONDS) != null, "one push, one message");
     } finally {
