@@ -2,7 +2,6 @@ package io.tinkerjvm.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tinkerjvm.cli.grpc.GrpcException;
 import io.tinkerjvm.proto.tink.hardware.DeleteRequest;
 import io.tinkerjvm.proto.tink.hardware.Empty;
 import io.tinkerjvm.proto.tink.hardware.GetRequest;
@@ -124,35 +123,17 @@ final class HardwareCommand {
     if (records.size() == 1 && !dryRun) {
       return true; // the server checks a single push atomically
     }
-    try {
+    return tink.checkOnServer(() -> {
       for (Pushed r : records) {
         for (String mac : r.doc.macs()) {
-          Hardware owner = lookup(GetRequest.newBuilder().setMac(mac).build(), Rpc.HARDWARE_BY_MAC);
-          if (owner != null && !owner.getId().equalsIgnoreCase(r.doc.id().toString())) {
-            throw new CliException(r.source + ": MAC " + mac + " already belongs to hardware " + owner.getId());
-          }
+          tink.find(Rpc.HARDWARE_BY_MAC, GetRequest.newBuilder().setMac(mac).build(), Hardware.parser())
+              .filter(owner -> !owner.getId().equalsIgnoreCase(r.doc.id().toString()))
+              .ifPresent(owner -> {
+                throw new CliException(r.source + ": MAC " + mac + " already belongs to hardware " + owner.getId());
+              });
         }
       }
-      return true;
-    } catch (GrpcException e) {
-      if (dryRun && e.code() == GrpcException.UNAVAILABLE) {
-        tink.context.err().println("Warning: " + e.description());
-        return false;
-      }
-      throw e;
-    }
-  }
-
-  /** The record, or null when the server has none. */
-  private Hardware lookup(GetRequest request, String method) {
-    try {
-      return tink.client().unary(method, request, Hardware.parser(), tink.callTimeout());
-    } catch (GrpcException e) {
-      if (e.code() == GrpcException.NOT_FOUND) {
-        return null;
-      }
-      throw e;
-    }
+    }, dryRun);
   }
 
   @Command(name = "id", description = "Print hardware records by id, as JSON (secrets redacted).")

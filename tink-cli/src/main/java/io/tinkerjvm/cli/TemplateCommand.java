@@ -1,6 +1,5 @@
 package io.tinkerjvm.cli;
 
-import io.tinkerjvm.cli.grpc.GrpcException;
 import io.tinkerjvm.proto.tink.template.CreateResponse;
 import io.tinkerjvm.proto.tink.template.Empty;
 import io.tinkerjvm.proto.tink.template.GetRequest;
@@ -86,33 +85,18 @@ final class TemplateCommand {
     if (checked.size() == 1 && !dryRun) {
       return true; // the server refuses a taken name itself
     }
-    try {
+    return tink.checkOnServer(() -> {
       for (Checked c : checked) {
-        WorkflowTemplate existing = find(GetRequest.newBuilder().setName(c.name).build());
-        if (existing != null) {
+        find(GetRequest.newBuilder().setName(c.name).build()).ifPresent(existing -> {
           throw new CliException(c.source + ": template name '" + c.name + "' is already used by template "
               + existing.getId());
-        }
+        });
       }
-      return true;
-    } catch (GrpcException e) {
-      if (dryRun && e.code() == GrpcException.UNAVAILABLE) {
-        tink.context.err().println("Warning: " + e.description());
-        return false;
-      }
-      throw e;
-    }
+    }, dryRun);
   }
 
-  private WorkflowTemplate find(GetRequest request) {
-    try {
-      return tink.client().unary(Rpc.TEMPLATE_GET, request, WorkflowTemplate.parser(), tink.callTimeout());
-    } catch (GrpcException e) {
-      if (e.code() == GrpcException.NOT_FOUND) {
-        return null;
-      }
-      throw e;
-    }
+  private java.util.Optional<WorkflowTemplate> find(GetRequest request) {
+    return tink.find(Rpc.TEMPLATE_GET, request, WorkflowTemplate.parser());
   }
 
   static GetRequest reference(String ref) {
@@ -181,11 +165,10 @@ final class TemplateCommand {
     WorkflowTemplate current = tink.client().unary(Rpc.TEMPLATE_GET, reference(ref), WorkflowTemplate.parser(),
         tink.callTimeout());
     if (!c.name.equals(current.getName())) {
-      WorkflowTemplate clash = find(GetRequest.newBuilder().setName(c.name).build());
-      if (clash != null) {
+      find(GetRequest.newBuilder().setName(c.name).build()).ifPresent(clash -> {
         throw new CliException(doc.source() + ": template name '" + c.name + "' is already used by template "
             + clash.getId());
-      }
+      });
     }
     if (dryRun) {
       tink.context.out().println("Valid: template '" + c.name + "' from " + c.source + " for " + current.getId());

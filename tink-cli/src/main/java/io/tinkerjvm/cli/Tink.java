@@ -192,6 +192,36 @@ public final class Tink {
     return client;
   }
 
+  /** The answer, or empty when the server says NOT_FOUND; every other failure propagates. */
+  <T extends com.google.protobuf.MessageLite> java.util.Optional<T> find(
+      String method, com.google.protobuf.MessageLite request, com.google.protobuf.Parser<T> parser) {
+    try {
+      return java.util.Optional.of(client().unary(method, request, parser, callTimeout()));
+    } catch (GrpcException e) {
+      if (e.code() == GrpcException.NOT_FOUND) {
+        return java.util.Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Runs read-only checks against the server. A dry run carries on without a server (returns false after a
+   * warning); anything else fails.
+   */
+  boolean checkOnServer(Runnable checks, boolean dryRun) {
+    try {
+      checks.run();
+      return true;
+    } catch (GrpcException e) {
+      if (dryRun && e.code() == GrpcException.UNAVAILABLE) {
+        context.err().println("Warning: " + e.description());
+        return false;
+      }
+      throw e;
+    }
+  }
+
   /** Fills global options from the environment, as Tinkerbell's CLI does (flag name, upper case, - as _). */
   static final class EnvironmentDefaults implements CommandLine.IDefaultValueProvider {
     private final Map<String, String> env;

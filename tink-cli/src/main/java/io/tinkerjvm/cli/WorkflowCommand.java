@@ -2,7 +2,6 @@ package io.tinkerjvm.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tinkerjvm.cli.grpc.GrpcException;
 import io.tinkerjvm.proto.tink.hardware.Hardware;
 import io.tinkerjvm.proto.tink.template.WorkflowTemplate;
 import io.tinkerjvm.proto.tink.workflow.CreateRequest;
@@ -110,14 +109,8 @@ final class WorkflowCommand {
       }
       method = Rpc.HARDWARE_BY_IP;
     }
-    try {
-      return tink.client().unary(method, r.build(), Hardware.parser(), tink.callTimeout()).getId();
-    } catch (GrpcException e) {
-      if (e.code() == GrpcException.NOT_FOUND) {
-        throw new CliException(where + worker + ": no hardware has it");
-      }
-      throw e;
-    }
+    return tink.find(method, r.build(), Hardware.parser())
+        .orElseThrow(() -> new CliException(where + worker + ": no hardware has it")).getId();
   }
 
   @Command(name = "get", description = "Show workflows by id; all workflows when none is given.")
