@@ -28,6 +28,15 @@ public final class StatusHttpServer implements AutoCloseable {
 
   public static StatusHttpServer start(String host, int port, String versionJson,
       PrometheusMeterRegistry registry, HealthProbe health) {
+    return start(host, port, versionJson, registry, health, java.util.Map.of());
+  }
+
+  /**
+   * With a service's own routes too: each key is a context path; the longest matching prefix wins, so a
+   * handler on {@code /} gets everything the status endpoints do not take.
+   */
+  public static StatusHttpServer start(String host, int port, String versionJson,
+      PrometheusMeterRegistry registry, HealthProbe health, java.util.Map<String, HttpHandler> routes) {
     try {
       HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 128);
       ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -44,6 +53,7 @@ public final class StatusHttpServer implements AutoCloseable {
       server.createContext("/version", get(exchange -> send(exchange, 200, "application/json", versionJson + "\n")));
       server.createContext("/metrics", get(exchange ->
           send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape())));
+      routes.forEach(server::createContext);
       server.start();
       return new StatusHttpServer(server, executor);
     } catch (IOException e) {
@@ -71,7 +81,7 @@ public final class StatusHttpServer implements AutoCloseable {
     };
   }
 
-  private static void send(HttpExchange exchange, int code, String type, String body) throws IOException {
+  public static void send(HttpExchange exchange, int code, String type, String body) throws IOException {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().add("Content-Type", type);
     boolean head = exchange.getRequestMethod().equals("HEAD");

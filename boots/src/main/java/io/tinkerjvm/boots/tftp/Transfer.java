@@ -1,0 +1,344 @@
+package io.tinkerjvm.boots.tftp;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DatagramPacket;
+import io.tinkerjvm.boots.files.FileRoot;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One read transfer, on its own socket and its own event-loop thread: OACK if options were accepted, then
+ * windows of DATA blocks, each window sent again after a silent timeout. Block numbers roll over past
+ * 65535. Duplicate and stale ACKs are ignored, so a late ACK never doubles the traffic.
+ */
+final class Transfer extends SimpleChannelInboundHandler<DatagramPacket> {
+  private static final Logger log = LoggerFactory.getLogger(Transfer.class);
+
+  private final TftpServer server;
+  private final String name;
+  private final InetSocketAddress client;
+  private final Source source;
+  private final Map<String, String> accepted;
+  private final int blockSize;
+  private final int window;
+  private final long timeoutMs;
+  private final long totalBlocks;
+  private Channel channel;
+  private ScheduledFuture<?> timer;
+  private boolean awaitingOptionAck;
+  private long lastAcked;
+  private long lastSent;
+  private int retries;
+  private boolean done;
+
+  private Transfer(TftpServer server, String name, InetSocketAddress client, Source source,
+      Map<String, String> accepted, int blockSize, int window, long timeoutMs) {
+    this.server = server;
+    this.name = name;
+    this.client = client;
+    this.source = source;
+    this.accepted = accepted;
+    this.blockSize = blockSize;
+    this.window = window;
+    this.timeoutMs = timeoutMs;
+    this.totalBlocks = source.size() / blockSize + 1;
+  }
+
+  static void begin(TftpServer server, Channel listener, TftpPacket.Request req, InetSocketAddress client) {
+    if (!req.mode().equals("octet") && !req.mode().equals("netascii")) {
+      server.count("boots.tftp.refused", "reason", "mode");
+      refuse(listener, client, TftpError.ILLEGAL_OPERATION, "mode " + req.mode() + " is not supported");
+      return;
+    }
+    Path path;
+    try {
+      path = server.files().resolve(req.filename());
+    } catch (FileRoot.Refused e) {
+      server.count("boots.tftp.refused", "reason", e.outside ? "access_violation" : "not_found");
+      log.info("TFTP {} from {}: {}", req.filename(), client.getAddress().getHostAddress(), e.getMessage());
+      refuse(listener, client, e.outside ? TftpError.ACCESS_VIOLATION : TftpError.FILE_NOT_FOUND, e.getMessage());
+      return;
+    }
+    Source source;
+    try {
+      source = req.mode().equals("netascii") ? Source.netascii(path) : Source.file(path);
+    } catch (IOException e) {
+      server.count("boots.tftp.refused", "reason", "read_error");
+      refuse(listener, client, TftpError.FILE_NOT_FOUND, "cannot read " + req.filename());
+      return;
+    }
+    TftpServer.Settings limits = server.settings();
+    Map<String, String> accepted = new LinkedHashMap<>();
+    int blockSize = 512;
+    int window = 1;
+    long timeoutMs = limits.timeout().toMillis();
+    for (Map.Entry<String, String> o : req.options().entrySet()) {
+      Integer v = number(o.getValue());
+      switch (o.getKey()) {
+        case "blksize" -> {
+          if (v != null && v >= 8 && v <= TftpCodec.MAX_BLOCK_SIZE) {
+            blockSize = Math.min(v, limits.maxBlockSize());
+            accepted.put("blksize", Integer.toString(blockSize));
+          }
+        }
+        case "tsize" -> accepted.put("tsize", Long.toString(source.size()));
+        case "timeout" -> {
+          if (v != null && v >= 1 && v <= 255) {
+            timeoutMs = v * 1000L;
+            accepted.put("timeout", Integer.toString(v));
+          }
+        }
+        case "windowsize" -> {
+          if (v != null && v >= 1 && v <= 65535) {
+            window = Math.min(v, limits.maxWindow());
+            accepted.put("windowsize", Integer.toString(window));
+          }
+        }
+        default -> { } // RFC 2347: options the server does not know are left out of the OACK
+      }
+    }
+    Transfer t = new Transfer(server, req.filename(), client, source, accepted, blockSize, window, timeoutMs);
+    server.active().incrementAndGet();
+    server.open(0, t).addListener(f -> {
+      if (f.isSuccess()) {
+        t.channel.eventLoop().execute(t::start);
+      } else {
+        t.finish("bind_failed", "cannot open a transfer socket: " + f.cause());
+        refuse(listener, client, TftpError.NOT_DEFINED, "server busy");
+      }
+    });
+  }
+
+  static void refuse(Channel via, InetSocketAddress to, int code, String message) {
+    ByteBuf out = via.alloc().buffer(5 + message.length());
+    TftpCodec.writeError(out, code, message);
+    via.writeAndFlush(new DatagramPacket(out, to));
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    channel = ctx.channel();
+  }
+
+  private void start() {
+    if (!accepted.isEmpty()) {
+      awaitingOptionAck = true;
+      sendOptionAck();
+    } else {
+      sendWindow();
+    }
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket msg) {
+    if (done) {
+      return;
+    }
+    if (!msg.sender().equals(client)) {
+      server.count("boots.tftp.dropped", "reason", "unknown_transfer_id");
+      refuse(channel, msg.sender(), TftpError.UNKNOWN_TRANSFER_ID, "unknown transfer ID");
+      return;
+    }
+    TftpPacket packet;
+    try {
+      packet = TftpServer.decode(msg.content());
+    } catch (TftpCodec.Malformed e) {
+      server.count("boots.tftp.dropped", "reason", "malformed");
+      return;
+    }
+    switch (packet) {
+      case TftpPacket.Ack ack -> acked(ack.block());
+      case TftpPacket.Error err -> finish("aborted", "client aborted: " + err.code() + " " + err.message());
+      default -> server.count("boots.tftp.dropped", "reason", "unexpected_packet");
+    }
+  }
+
+  private void acked(int wire) {
+    if (awaitingOptionAck) {
+      if (wire == 0) {
+        awaitingOptionAck = false;
+        retries = 0;
+        sendWindow();
+      }
+      return;
+    }
+    for (long k = lastAcked + 1; k <= lastSent; k++) {
+      if ((k & 0xffff) == wire) {
+        lastAcked = k;
+        retries = 0;
+        if (lastAcked == totalBlocks) {
+          finish("ok", null);
+        } else {
+          sendWindow();
+        }
+        return;
+      }
+    }
+    // A duplicate or stale ACK: ignoring it is what keeps a slow client from doubling every block.
+  }
+
+  private void sendOptionAck() {
+    ByteBuf out = channel.alloc().directBuffer(64);
+    TftpCodec.writeOptionAck(out, accepted);
+    channel.writeAndFlush(new DatagramPacket(out, client));
+    armTimer();
+  }
+
+  private void sendWindow() {
+    long last = Math.min(lastAcked + window, totalBlocks);
+    try {
+      for (long k = lastAcked + 1; k <= last; k++) {
+        long position = (k - 1) * blockSize;
+        int length = (int) Math.max(0, Math.min(blockSize, source.size() - position));
+        ByteBuf out = channel.alloc().directBuffer(4 + length);
+        TftpCodec.writeDataHeader(out, (int) k);
+        source.read(position, length, out);
+        channel.write(new DatagramPacket(out, client));
+      }
+    } catch (IOException e) {
+      refuse(channel, client, TftpError.NOT_DEFINED, "read error");
+      finish("read_error", e.getMessage());
+      return;
+    }
+    channel.flush();
+    lastSent = Math.max(lastSent, last);
+    armTimer();
+  }
+
+  private void armTimer() {
+    if (timer != null) {
+      timer.cancel(false);
+    }
+    timer = channel.eventLoop().schedule(this::timedOut, timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
+  private void timedOut() {
+    if (done) {
+      return;
+    }
+    if (++retries > server.settings().retries()) {
+      refuse(channel, client, TftpError.NOT_DEFINED, "timed out");
+      finish("timeout", "no answer after " + server.settings().retries() + " retries");
+      return;
+    }
+    server.count("boots.tftp.retransmits", "kind", awaitingOptionAck ? "oack" : "data");
+    if (awaitingOptionAck) {
+      sendOptionAck();
+    } else {
+      sendWindow();
+    }
+  }
+
+  private void finish(String result, String detail) {
+    if (done) {
+      return;
+    }
+    done = true;
+    if (timer != null) {
+      timer.cancel(false);
+    }
+    server.active().decrementAndGet();
+    server.count("boots.tftp.transfers", "result", result);
+    try {
+      source.close();
+    } catch (IOException e) {
+      log.debug("closing {}: {}", name, e.toString());
+    }
+    if (channel != null) {
+      channel.close();
+    }
+    if (detail == null) {
+      log.info("TFTP sent {} to {} ({} bytes, blksize {}, windowsize {})", name,
+          client.getAddress().getHostAddress(), source.size(), blockSize, window);
+    } else {
+      log.info("TFTP {} to {} ended: {}", name, client.getAddress().getHostAddress(), detail);
+    }
+  }
+
+  private static Integer number(String s) {
+    try {
+      return Integer.valueOf(s.trim());
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  /** The bytes served: the file itself, or its netascii form (CR LF line ends, CR as CR NUL). */
+  interface Source extends java.io.Closeable {
+    long size();
+
+    void read(long position, int length, ByteBuf out) throws IOException;
+
+    static Source file(Path path) throws IOException {
+      FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
+      long size = ch.size();
+      return new Source() {
+        @Override
+        public long size() {
+          return size;
+        }
+
+        @Override
+        public void read(long position, int length, ByteBuf out) throws IOException {
+          int done = 0;
+          while (done < length) {
+            int n = out.writeBytes(ch, position + done, length - done);
+            if (n < 0) {
+              throw new IOException("file shrank while being sent");
+            }
+            done += n;
+          }
+        }
+
+        @Override
+        public void close() throws IOException {
+          ch.close();
+        }
+      };
+    }
+
+    static Source netascii(Path path) throws IOException {
+      byte[] raw = Files.readAllBytes(path);
+      java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(raw.length + raw.length / 16);
+      for (byte c : raw) {
+        if (c == '\n') {
+          b.write('\r');
+          b.write('\n');
+        } else if (c == '\r') {
+          b.write('\r');
+          b.write(0);
+        } else {
+          b.write(c);
+        }
+      }
+      byte[] bytes = b.toByteArray();
+      return new Source() {
+        @Override
+        public long size() {
+          return bytes.length;
+        }
+
+        @Override
+        public void read(long position, int length, ByteBuf out) {
+          out.writeBytes(bytes, (int) position, length);
+        }
+
+        @Override
+        public void close() {}
+      };
+    }
+  }
+}
