@@ -161,7 +161,14 @@ final class Transfer extends SimpleChannelInboundHandler<DatagramPacket> {
     }
     switch (packet) {
       case TftpPacket.Ack ack -> acked(ack.block());
-      case TftpPacket.Error err -> finish("aborted", "client aborted: " + err.code() + " " + err.message());
+      case TftpPacket.Error err -> {
+        if (awaitingOptionAck && err.code() == TftpError.OPTION_REFUSED) {
+          // PXE firmware asks for tsize first and aborts once it knows the size: that is not a failure.
+          finish("size_probe", null);
+        } else {
+          finish("aborted", "client aborted: " + err.code() + " " + err.message());
+        }
+      }
       default -> server.count("boots.tftp.dropped", "reason", "unexpected_packet");
     }
   }
@@ -260,7 +267,9 @@ final class Transfer extends SimpleChannelInboundHandler<DatagramPacket> {
     if (channel != null) {
       channel.close();
     }
-    if (detail == null) {
+    if (result.equals("size_probe")) {
+      log.debug("TFTP {} to {}: size probe", name, client);
+    } else if (detail == null) {
       log.info("TFTP sent {} to {} ({} bytes, blksize {}, windowsize {})", name,
           client.getAddress().getHostAddress(), source.size(), blockSize, window);
     } else {
