@@ -104,8 +104,22 @@ public final class Boots implements AutoCloseable {
       }
     }
 
+    // HTTP first: with an ephemeral port, the script and OSIE URLs need the port it got.
+    HttpHandlerHolder holder = new HttpHandlerHolder();
+    http = StatusHttpServer.start(config.httpAddress().getHostAddress(), config.httpPort(), versionJson(), registry,
+        hardware::healthProblem, Map.of("/", holder));
+    resources.add(http);
+    String httpBase = "http://" + config.publicFqdn() + (http.port() == 80 ? "" : ":" + http.port());
+    ScriptSettings script = new ScriptSettings("http://" + config.publicFqdn(), config.syslogHost(),
+        config.grpcAuthority(), config.tinkerbellTls(), config.facility(),
+        config.osieUrl() != null ? config.osieUrl() : httpBase + "/osie",
+        config.tinkWorkerImage(), config.dockerRegistry(), config.registryUsername(), config.registryPassword(),
+        config.extraKernelArgs());
+    FileRoot osie = config.osieDir() == null ? null : new FileRoot(config.osieDir());
+    holder.handler = new BootsHttpHandler(hardware, script, ipxe, osie, config.trustedProxies(), registry);
+
     if (config.dhcpMode() != BootsConfig.DhcpMode.OFF) {
-      DhcpSettings settings = new DhcpSettings(config.publicIp(), config.httpBase(), syslogIp(config),
+      DhcpSettings settings = new DhcpSettings(config.publicIp(), httpBase, syslogIp(config),
           config.leaseTime().toSeconds(), List.copyOf(config.dnsServers()), config.domainName(), binaries);
       DhcpHandler handler = config.dhcpMode() == BootsConfig.DhcpMode.PROXY
           ? new ProxyHandler(hardware, settings) : new ReservationHandler(hardware, settings);
@@ -123,15 +137,22 @@ public final class Boots implements AutoCloseable {
     syslog = SyslogServer.start(loops, config.syslogAddress(), config.syslogPort(), hardware, registry, syslogSink);
     resources.add(syslog);
 
-    ScriptSettings script = new ScriptSettings("http://" + config.publicFqdn(), config.syslogHost(),
-        config.grpcAuthority(), config.tinkerbellTls(), config.facility(), config.osieUrl(),
-        config.tinkWorkerImage(), config.dockerRegistry(), config.registryUsername(), config.registryPassword(),
-        config.extraKernelArgs());
-    FileRoot osie = config.osieDir() == null ? null : new FileRoot(config.osieDir());
-    http = StatusHttpServer.start(config.httpAddress().getHostAddress(), config.httpPort(), versionJson(), registry,
-        hardware::healthProblem,
-        Map.of("/", new BootsHttpHandler(hardware, script, ipxe, osie, config.trustedProxies(), registry)));
-    resources.add(http);
+  }
+
+  /** Lets the HTTP server listen before its handler, which needs the port, exists. */
+  private static final class HttpHandlerHolder implements com.sun.net.httpserver.HttpHandler {
+    volatile com.sun.net.httpserver.HttpHandler handler;
+
+    @Override
+    public void handle(com.sun.net.httpserver.HttpExchange exchange) throws java.io.IOException {
+      com.sun.net.httpserver.HttpHandler h = handler;
+      if (h == null) {
+        exchange.sendResponseHeaders(503, -1);
+        exchange.close();
+      } else {
+        h.handle(exchange);
+      }
+    }
   }
 
   /** Option 7 for iPXE: the syslog host when it is an address (a name cannot go in an address option). */
@@ -149,6 +170,10 @@ public final class Boots implements AutoCloseable {
 
   public int dhcpPort() {
     return dhcp == null ? -1 : dhcp.port();
+  }
+
+  public int dhcpProxyPort() {
+    return dhcp == null ? -1 : dhcp.proxyPort();
   }
 
   public int tftpPort() {
@@ -220,7 +245,7 @@ public final class Boots implements AutoCloseable {
     if (config.dhcpMode() != BootsConfig.DhcpMode.OFF) {
       System.out.println("  DHCP    " + config.dhcpMode().name().toLowerCase() + " mode on "
           + config.dhcpAddress().getHostAddress() + ":" + boots.dhcpPort()
-          + (config.dhcpMode() == BootsConfig.DhcpMode.PROXY ? " and :" + config.dhcpProxyPort() : ""));
+          + (config.dhcpMode() == BootsConfig.DhcpMode.PROXY ? " and :" + boots.dhcpProxyPort() : ""));
     } else {
       System.out.println("  DHCP    off");
     }

@@ -72,7 +72,6 @@ public record BootsConfig(
     InetAddress bind = address(c, "bind-address", "0.0.0.0");
     Inet4Address publicIp = c.find("public-ip", "PUBLIC_IP").map(v -> ipv4("public-ip", v)).orElseGet(BootsConfig::guessPublicIp);
     String fqdn = c.string("public-fqdn", publicIp.getHostAddress(), "PUBLIC_FQDN");
-    int httpPort = c.integer("http-port", 8080);
     String backend = c.string("backend", c.find("hardware-file").isPresent() ? "file" : "tink").toLowerCase(Locale.ROOT);
     Path hardwareFile = c.find("hardware-file").map(Path::of).orElse(null);
     if (backend.equals("file") && hardwareFile == null) {
@@ -91,9 +90,9 @@ public record BootsConfig(
     } catch (IllegalArgumentException e) {
       throw new Config.ConfigException("dhcp-mode must be reservation, proxy or off, got '" + mode.toLowerCase(Locale.ROOT) + "'");
     }
-    String httpHost = fqdn + (httpPort == 80 ? "" : ":" + httpPort);
+    // null: OSIE is at /osie/ on Boots' own HTTP port, known once it listens
     String osieUrl = c.find("osie-url").orElseGet(() -> c.find("mirror-base-url", "MIRROR_BASE_URL")
-        .map(m -> m + "/misc/osie/current").orElse("http://" + httpHost + "/osie"));
+        .map(m -> m + "/misc/osie/current").orElse(null));
     String password = c.string("registry-password", "", "REGISTRY_PASSWORD");
     String user = c.string("registry-username", "", "REGISTRY_USERNAME");
     if (!user.isEmpty() && password.isEmpty()) {
@@ -123,10 +122,6 @@ public record BootsConfig(
         user, password,
         c.string("extra-kernel-args", ""),
         TrustedProxies.parse("trusted-proxies", c.string("trusted-proxies", "", "TRUSTED_PROXIES")));
-  }
-
-  public String httpBase() {
-    return "http://" + publicFqdn + (httpPort == 80 ? "" : ":" + httpPort);
   }
 
   private static int port(Config c, String name, int fallback) {

@@ -48,6 +48,7 @@ public final class DhcpServer implements AutoCloseable {
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final List<Channel> channels = new ArrayList<>();
   private Channel main;
+  private Channel proxy;
   private Channel broadcastSender;
 
   private DhcpServer(DhcpHandler handler, HardwareSource hardware, MeterRegistry registry) {
@@ -74,7 +75,7 @@ public final class DhcpServer implements AutoCloseable {
         }
       }
       if (proxyPort >= 0) {
-        server.bind(group, new InetSocketAddress(bind, proxyPort), true);
+        server.proxy = server.bind(group, new InetSocketAddress(bind, proxyPort), true);
       }
       return server;
     } catch (RuntimeException e) {
@@ -105,6 +106,11 @@ public final class DhcpServer implements AutoCloseable {
 
   public int port() {
     return ((InetSocketAddress) main.localAddress()).getPort();
+  }
+
+  /** The PXE boot-server port in proxy mode, or -1. */
+  public int proxyPort() {
+    return proxy == null ? -1 : ((InetSocketAddress) proxy.localAddress()).getPort();
   }
 
   @ChannelHandler.Sharable

@@ -18,14 +18,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Hardware from tink-server. A cache is filled by HardwareChanges.Watch (a snapshot, then each change as it
- * commits) and answers every lookup while the stream is live, so that no DHCP reply waits on Postgres. While
- * it is not live (starting, or reconnecting after tink-server went away) lookups go to ByMAC / ByIP directly.
- * A reconnect resumes from the last revision seen, so no change is missed.
+ * commits) and answers every lookup once the first snapshot is in, so that no DHCP reply waits on Postgres.
+ * Before that, lookups go to ByMAC / ByIP directly. If tink-server goes away the cache keeps answering (a
+ * machine can still boot) while /healthz reports the lost stream; the reconnect resumes from the last
+ * revision seen, so no change is missed.
  */
 public final class TinkHardwareSource implements HardwareSource {
   private static final Logger log = LoggerFactory.getLogger(TinkHardwareSource.class);
@@ -35,7 +37,7 @@ public final class TinkHardwareSource implements HardwareSource {
   private final ManagedChannel channel;
   private final MachineIndex index = new MachineIndex();
   private final ScheduledExecutorService retry;
-  private volatile boolean live;
+  private volatile boolean synced;
   private volatile boolean closed;
   private volatile String problem = "not yet connected to tink-server";
   private volatile ClientCallStreamObserver<WatchHardwareRequest> call;
@@ -95,7 +97,7 @@ public final class TinkHardwareSource implements HardwareSource {
         noteRevision(change.getRevision());
       }
       case SNAPSHOT_DONE -> {
-        live = true;
+        synced = true;
         problem = null;
         synchronized (this) {
           backoffMs = 100;
@@ -111,7 +113,6 @@ public final class TinkHardwareSource implements HardwareSource {
   }
 
   private void lost(String why) {
-    live = false;
     if (closed) {
       return;
     }
@@ -121,25 +122,25 @@ public final class TinkHardwareSource implements HardwareSource {
       delay = backoffMs;
       backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
     }
-    log.warn("{}; reconnecting in {} ms (lookups go to tink-server directly meanwhile)", problem, delay);
+    log.warn("{}; reconnecting in {} ms{}", problem, delay, synced ? " (answering from the cache meanwhile)" : "");
     retry.schedule(this::watch, delay, TimeUnit.MILLISECONDS);
   }
 
   @Override
   public Optional<Machine> byMac(String mac) {
-    return live ? index.byMac(mac) : ask(GetRequest.newBuilder().setMac(mac).build(),
+    return synced ? index.byMac(mac) : ask(GetRequest.newBuilder().setMac(mac).build(),
         stub -> stub::byMAC, m -> m.mac().equals(mac));
   }
 
   @Override
   public Optional<Machine> byIp(String ip) {
-    return live ? index.byIp(ip) : ask(GetRequest.newBuilder().setIp(ip).build(),
+    return synced ? index.byIp(ip) : ask(GetRequest.newBuilder().setIp(ip).build(),
         stub -> stub::byIP, m -> m.ip().equals(ip));
   }
 
   private Optional<Machine> ask(GetRequest request,
       Function<HardwareServiceGrpc.HardwareServiceBlockingStub, Function<GetRequest, Hardware>> method,
-      java.util.function.Predicate<Machine> which) {
+      Predicate<Machine> which) {
     HardwareServiceGrpc.HardwareServiceBlockingStub stub = HardwareServiceGrpc.newBlockingStub(channel)
         .withDeadlineAfter(LOOKUP_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
     try {
@@ -156,7 +157,7 @@ public final class TinkHardwareSource implements HardwareSource {
 
   @Override
   public boolean answersFromMemory() {
-    return live;
+    return synced;
   }
 
   @Override
@@ -172,7 +173,6 @@ public final class TinkHardwareSource implements HardwareSource {
   @Override
   public void close() {
     closed = true;
-    live = false;
     ClientCallStreamObserver<WatchHardwareRequest> c = call;
     if (c != null) {
       c.cancel("boots is stopping", null);
