@@ -63,19 +63,22 @@ public final class DhcpServer implements AutoCloseable {
   public static DhcpServer start(EventLoopGroup group, InetAddress bind, int port, int proxyPort,
       Inet4Address serverIp, DhcpHandler handler, HardwareSource hardware, MeterRegistry registry) {
     DhcpServer server = new DhcpServer(handler, hardware, registry);
+    // Every DHCP socket on one loop thread: a reply written from the thread that read the request goes
+    // straight to the socket instead of being handed to another thread.
+    EventLoopGroup loop = group.next();
     try {
-      server.main = server.bind(group, new InetSocketAddress(bind, port), false);
+      server.main = server.bind(loop, new InetSocketAddress(bind, port), false);
       server.broadcastSender = server.main;
       if (bind.isAnyLocalAddress()) {
         try {
-          server.broadcastSender = server.bind(group, new InetSocketAddress(serverIp, server.port()), false);
+          server.broadcastSender = server.bind(loop, new InetSocketAddress(serverIp, server.port()), false);
         } catch (RuntimeException e) {
           log.warn("cannot bind {}:{} for broadcast replies ({}); broadcasts follow the routing table",
               serverIp.getHostAddress(), server.port(), e.getMessage());
         }
       }
       if (proxyPort >= 0) {
-        server.proxy = server.bind(group, new InetSocketAddress(bind, proxyPort), true);
+        server.proxy = server.bind(loop, new InetSocketAddress(bind, proxyPort), true);
       }
       return server;
     } catch (RuntimeException e) {
