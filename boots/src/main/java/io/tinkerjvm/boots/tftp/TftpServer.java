@@ -38,6 +38,7 @@ public final class TftpServer implements AutoCloseable {
   private final MeterRegistry registry;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final AtomicInteger active = new AtomicInteger();
+  private final FileCache cache = new FileCache();
   private Channel listener;
 
   /** Limits and defaults; {@code maxBlockSize} caps what clients may ask, {@code maxWindow} likewise. */
@@ -121,6 +122,10 @@ public final class TftpServer implements AutoCloseable {
     byte[] bytes = new byte[buf.readableBytes()];
     buf.getBytes(buf.readerIndex(), bytes);
     return TftpCodec.decode(bytes, bytes.length);
+  }
+
+  FileCache cache() {
+    return cache;
   }
 
   FileRoot files() {

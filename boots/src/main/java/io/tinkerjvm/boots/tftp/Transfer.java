@@ -38,6 +38,7 @@ final class Transfer extends SimpleChannelInboundHandler<DatagramPacket> {
   private final long totalBlocks;
   private Channel channel;
   private ScheduledFuture<?> timer;
+  private long deadline;
   private boolean awaitingOptionAck;
   private long lastAcked;
   private long lastSent;
@@ -74,7 +75,7 @@ final class Transfer extends SimpleChannelInboundHandler<DatagramPacket> {
     }
     Source source;
     try {
-      source = req.mode().equals("netascii") ? Source.netascii(path) : Source.file(path);
+      source = req.mode().equals("netascii") ? Source.netascii(path) : Source.cachedOrFile(server.cache(), path);
     } catch (IOException e) {
       server.count("boots.tftp.refused", "reason", "read_error");
       refuse(listener, client, TftpError.FILE_NOT_FOUND, "cannot read " + req.filename());
@@ -152,9 +153,14 @@ final class Transfer extends SimpleChannelInboundHandler<DatagramPacket> {
       refuse(channel, msg.sender(), TftpError.UNKNOWN_TRANSFER_ID, "unknown transfer ID");
       return;
     }
+    ByteBuf in = msg.content();
+    if (in.readableBytes() == 4 && in.getUnsignedShort(in.readerIndex()) == TftpPacket.ACK) {
+      acked(in.getUnsignedShort(in.readerIndex() + 2)); // the common case, read without copying
+      return;
+    }
     TftpPacket packet;
     try {
-      packet = TftpServer.decode(msg.content());
+      packet = TftpServer.decode(in);
     } catch (TftpCodec.Malformed e) {
       server.count("boots.tftp.dropped", "reason", "malformed");
       return;
@@ -225,17 +231,28 @@ final class Transfer extends SimpleChannelInboundHandler<DatagramPacket> {
     armTimer();
   }
 
+  /** Moves the deadline; one timer per transfer is re-armed only when it fires early, not on every ACK. */
   private void armTimer() {
-    if (timer != null) {
-      timer.cancel(false);
+    deadline = System.nanoTime() + timeoutMs * 1_000_000;
+    if (timer == null) {
+      timer = channel.eventLoop().schedule(this::timerFired, timeoutMs, TimeUnit.MILLISECONDS);
     }
-    timer = channel.eventLoop().schedule(this::timedOut, timeoutMs, TimeUnit.MILLISECONDS);
   }
 
-  private void timedOut() {
+  private void timerFired() {
+    timer = null;
     if (done) {
       return;
     }
+    long left = deadline - System.nanoTime();
+    if (left > 0) {
+      timer = channel.eventLoop().schedule(this::timerFired, left, TimeUnit.NANOSECONDS);
+      return;
+    }
+    timedOut();
+  }
+
+  private void timedOut() {
     if (++retries > server.settings().retries()) {
       refuse(channel, client, TftpError.NOT_DEFINED, "timed out");
       finish("timeout", "no answer after " + server.settings().retries() + " retries");
@@ -319,6 +336,11 @@ final class Transfer extends SimpleChannelInboundHandler<DatagramPacket> {
       };
     }
 
+    static Source cachedOrFile(FileCache cache, Path path) throws IOException {
+      byte[] bytes = cache.bytes(path);
+      return bytes == null ? file(path) : bytes(bytes);
+    }
+
     static Source netascii(Path path) throws IOException {
       byte[] raw = Files.readAllBytes(path);
       java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(raw.length + raw.length / 16);
@@ -333,7 +355,10 @@ final class Transfer extends SimpleChannelInboundHandler<DatagramPacket> {
           b.write(c);
         }
       }
-      byte[] bytes = b.toByteArray();
+      return bytes(b.toByteArray());
+    }
+
+    static Source bytes(byte[] bytes) {
       return new Source() {
         @Override
         public long size() {
