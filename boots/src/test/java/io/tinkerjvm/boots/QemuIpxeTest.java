@@ -1,5 +1,6 @@
 package io.tinkerjvm.boots;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tinkerjvm.boots.support.BootsProcess;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class QemuIpxeTest {
   static final String VM_MAC = "52:54:00:aa:bb:01";
   static final String HW_ID = "5a5a5a5a-0000-4000-8000-525400aabb01";
+  static final String KEA_LINK = "kv0";
 
   @TempDir
   Path dir;
@@ -65,7 +67,69 @@ class QemuIpxeTest {
     }
   }
 
+  /**
+   * Proxy mode beside another DHCP server (ISC Kea, in its own namespace on the same bridge, handing out
+   * addresses from a pool): iPXE takes its address from Kea and its script URL from Boots' ProxyDHCP offer.
+   * (iPXE uses the offer's file name as it is; the port-4011 exchange is checked in ModesOnLoopbackTest.)
+   */
+  @Test
+  void proxyModeBesideKeaBootsIpxeToItsScript() throws IOException {
+    try (Netns netns = new Netns()) {
+      Path kea = dir.resolve("kea-dhcp4.json");
+      Files.writeString(kea, """
+          {"Dhcp4": {
+            "interfaces-config": {"interfaces": ["%s"], "dhcp-socket-type": "raw"},
+            "lease-database": {"type": "memfile", "persist": false},
+            "valid-lifetime": 3600,
+            "subnet4": [{"id": 1, "subnet": "10.214.0.0/24", "pools": [{"pool": "10.214.0.100 - 10.214.0.120"}]}],
+            "loggers": [{"name": "kea-dhcp4", "output_options": [{"output": "stdout"}], "severity": "INFO"}]
+          }}""".formatted(KEA_LINK));
+      BootsProcess boots = bootVm(netns, "/usr/lib/ipxe/ipxe.lkrn", List.of("-m", "256",
+              "-fw_cfg", "name=etc/sercon-port,file=" + sercon(), "-device",
+              "virtio-net-pci,netdev=n0,mac=" + VM_MAC),
+          ns -> {
+            // Kea is another machine on the same segment: its own namespace, a veth into Boots' bridge.
+            String other = netns.create("k");
+            Netns.sh("ip", "link", "add", KEA_LINK, "netns", other, "type", "veth", "peer", "name", "kb0", "netns", ns);
+            Netns.sh("ip", "-n", ns, "link", "set", "kb0", "master", "br0");
+            Netns.sh("ip", "-n", ns, "link", "set", "kb0", "up");
+            Netns.sh("ip", "-n", other, "addr", "add", "10.214.0.2/24", "dev", KEA_LINK);
+            Netns.sh("ip", "-n", other, "link", "set", KEA_LINK, "up");
+            Process k = netns.start(other, dir.resolve("kea.log"), "env", "KEA_PIDFILE_DIR=" + dir,
+                "KEA_LOCKFILE_DIR=" + dir, "kea-dhcp4", "-c", kea.toString());
+            awaitFile(dir.resolve("kea.log"), "DHCP4_STARTED", k);
+          }, "--dhcp-mode=proxy");
+      String log = boots.log();
+      assertInOrder(log,
+          "OFFER " + VM_MAC + " to 255.255.255.255: proxy, script http://10.214.0.1:8080/" + VM_MAC + "/auto.ipxe",
+          "served the iPXE script of hardware " + HW_ID + " to 10.214.0.1");
+      assertFalse(log.contains("OFFER " + VM_MAC + " to 255.255.255.255: 10.214.0.50"), "proxy mode offered an address");
+      assertTrue(read(dir.resolve("kea.log")).contains("DHCP4_LEASE_ALLOC"), read(dir.resolve("kea.log")));
+    }
+  }
+
+  private static void awaitFile(Path file, String needle, Process p) {
+    long end = System.nanoTime() + 30_000_000_000L;
+    while (System.nanoTime() < end && !read(file).contains(needle)) {
+      if (!p.isAlive()) {
+        throw new AssertionError("kea-dhcp4 exited: " + read(file));
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+    assertTrue(read(file).contains(needle), "kea-dhcp4 did not start: " + read(file));
+  }
+
   private BootsProcess bootVm(Netns netns, String kernel, List<String> machine) throws IOException {
+    return bootVm(netns, kernel, machine, ns -> { }, "--dhcp-mode=reservation");
+  }
+
+  private BootsProcess bootVm(Netns netns, String kernel, List<String> machine,
+      java.util.function.Consumer<String> beforeBoots, String mode) throws IOException {
     String ns = netns.create("q");
     Netns.sh("ip", "-n", ns, "link", "add", "br0", "type", "bridge");
     Netns.sh("ip", "-n", ns, "addr", "add", "10.214.0.1/24", "dev", "br0");
@@ -81,7 +145,8 @@ class QemuIpxeTest {
           "network":{"interfaces":[{"dhcp":{"mac":"%s","hostname":"vm1","lease_time":3600,"arch":"x86_64",
             "ip":{"address":"10.214.0.50","netmask":"255.255.255.0","gateway":"10.214.0.1"}},
            "netboot":{"allow_pxe":true,"allow_workflow":true}}]}}]""".formatted(HW_ID, VM_MAC));
-    BootsProcess boots = BootsProcess.start(netns, ns, dir.resolve("boots.log"), "--public-ip=10.214.0.1",
+    beforeBoots.accept(ns);
+    BootsProcess boots = BootsProcess.start(netns, ns, dir.resolve("boots.log"), "--public-ip=10.214.0.1", mode,
         "--hardware-file=" + dir.resolve("hardware.json"), "--osie-dir=" + osie, "--ipxe-dir=/usr/lib/ipxe");
     List<String> qemu = new java.util.ArrayList<>(List.of("qemu-system-x86_64", "-accel", "tcg", "-display", "none",
         "-vga", "none", "-no-reboot", "-boot", "n", "-serial", "file:" + dir.resolve("serial.log"),

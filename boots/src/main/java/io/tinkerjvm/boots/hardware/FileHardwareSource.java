@@ -98,7 +98,8 @@ public final class FileHardwareSource implements HardwareSource {
         }
         out.add(doc.hardware());
       } catch (RuntimeException e) {
-        String message = e.getMessage().startsWith(where) ? e.getMessage() : where + ": " + e.getMessage();
+        String reason = String.valueOf(e.getMessage());
+        String message = reason.startsWith(where) ? reason : where + ": " + reason;
         throw new IllegalArgumentException(message, e);
       }
     }

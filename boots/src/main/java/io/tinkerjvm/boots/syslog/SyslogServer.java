@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
 public final class SyslogServer implements AutoCloseable {
   private static final Logger lines = LoggerFactory.getLogger("machine.syslog");
   private static final Logger log = LoggerFactory.getLogger(SyslogServer.class);
+  /** A machine's text must not be able to forge log lines: control characters become spaces. */
+  private static final java.util.regex.Pattern CONTROL = java.util.regex.Pattern.compile("\\p{Cntrl}");
 
   /** A parsed line and who sent it; {@code machine} is empty for an address no hardware has. */
   public record Received(InetAddress from, Optional<Machine> machine, SyslogMessage message) {}
@@ -105,11 +107,15 @@ public final class SyslogServer implements AutoCloseable {
     Optional<Machine> machine = hardware.byIp(from.getHostAddress());
     String who = machine.map(x -> "hardware=" + x.hardwareId() + " mac=" + x.mac()).orElse("hardware=unknown");
     lines.info("{} ip={} {}.{} {}{}: {}", who, from.getHostAddress(), m.facility(), m.severityName(),
-        m.app().isEmpty() ? "-" : m.app(), m.procId().isEmpty() ? "" : "[" + m.procId() + "]",
-        m.text().replace('\n', ' '));
+        m.app().isEmpty() ? "-" : clean(m.app()), m.procId().isEmpty() ? "" : "[" + clean(m.procId()) + "]",
+        clean(m.text()));
     if (sink != null) {
       sink.accept(new Received(from, machine, m));
     }
+  }
+
+  private static String clean(String s) {
+    return CONTROL.matcher(s).replaceAll(" ");
   }
 
   @Override
