@@ -93,6 +93,9 @@ public final class Boots implements AutoCloseable {
     loops = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()),
         NioIoHandler.newFactory());
     resources.add(() -> loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
+    // DHCP gets a loop of its own: TFTP's file opens and syslog's bursts never delay an address.
+    EventLoopGroup dhcpLoop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    resources.add(() -> dhcpLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
 
     FileRoot ipxe = new FileRoot(config.ipxeDir());
     binaries = ipxe.topLevelFiles();
@@ -110,6 +113,11 @@ public final class Boots implements AutoCloseable {
         hardware::healthProblem, Map.of("/", holder));
     resources.add(http);
     String httpBase = "http://" + config.publicFqdn() + (http.port() == 80 ? "" : ":" + http.port());
+    if ((httpBase + "/00:00:00:00:00:00/auto.ipxe").length() > 127) {
+      // the DHCP file field holds 128 bytes with its terminating NUL
+      throw new Config.ConfigException("public-fqdn is too long: the script URL " + httpBase
+          + "/<mac>/auto.ipxe must fit the 127 bytes of the DHCP file field");
+    }
     ScriptSettings script = new ScriptSettings("http://" + config.publicFqdn(), config.syslogHost(),
         config.grpcAuthority(), config.tinkerbellTls(), config.facility(),
         config.osieUrl() != null ? config.osieUrl() : httpBase + "/osie",
@@ -123,15 +131,20 @@ public final class Boots implements AutoCloseable {
           config.leaseTime().toSeconds(), List.copyOf(config.dnsServers()), config.domainName(), binaries);
       DhcpHandler handler = config.dhcpMode() == BootsConfig.DhcpMode.PROXY
           ? new ProxyHandler(hardware, settings) : new ReservationHandler(hardware, settings);
-      dhcp = DhcpServer.start(loops, config.dhcpAddress(), config.dhcpPort(),
+      dhcp = DhcpServer.start(dhcpLoop, config.dhcpAddress(), config.dhcpPort(),
           config.dhcpMode() == BootsConfig.DhcpMode.PROXY ? config.dhcpProxyPort() : -1,
           config.publicIp(), handler, hardware, registry);
       resources.add(dhcp);
     }
 
-    tftp = TftpServer.start(loops, config.tftpAddress(), config.tftpPort(), ipxe,
-        new TftpServer.Settings(config.tftpMaxBlockSize(), config.tftpMaxWindow(),
-            TftpServer.Settings.defaults().timeout(), TftpServer.Settings.defaults().retries()), registry);
+    TftpServer.Settings tftpSettings;
+    try {
+      tftpSettings = new TftpServer.Settings(config.tftpMaxBlockSize(), config.tftpMaxWindow(),
+          TftpServer.Settings.defaults().timeout(), TftpServer.Settings.defaults().retries());
+    } catch (IllegalArgumentException e) {
+      throw new Config.ConfigException(e.getMessage());
+    }
+    tftp = TftpServer.start(loops, config.tftpAddress(), config.tftpPort(), ipxe, tftpSettings, registry);
     resources.add(tftp);
 
     syslog = SyslogServer.start(loops, config.syslogAddress(), config.syslogPort(), hardware, registry, syslogSink);

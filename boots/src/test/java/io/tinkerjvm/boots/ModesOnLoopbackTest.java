@@ -69,7 +69,10 @@ class ModesOnLoopbackTest {
 
       DHCPPacket wrong = DhcpTestClient.request(REQUEST, MAC);
       wrong.setOptionRaw((byte) 50, new byte[] {(byte) 192, 0, 2, 99});
-      assertEquals(NAK, client.exchange(wrong).getDHCPMessageType());
+      DHCPPacket nak = client.exchange(wrong);
+      assertEquals(NAK, nak.getDHCPMessageType());
+      assertEquals((short) 0x8000, (short) (nak.getFlags() & 0x8000), "a relayed NAK must carry the broadcast bit");
+      assertEquals("0.0.0.0", nak.getYiaddr().getHostAddress());
 
       DHCPPacket other = DhcpTestClient.request(REQUEST, MAC);
       other.setOptionRaw((byte) 54, new byte[] {10, 9, 9, 9});
@@ -103,6 +106,7 @@ class ModesOnLoopbackTest {
       assertNotNull(ack);
       assertEquals(ACK, ack.getDHCPMessageType());
       assertEquals("ipxe.efi", ack.getFile());
+      assertEquals(boots.dhcpProxyPort(), client.lastReplyPort(), "the 4011 answer must come from 4011");
 
       // iPXE's own request gets its script
       DHCPPacket ipxe = DhcpTestClient.pxe(DhcpTestClient.request(DISCOVER, MAC), 0);

@@ -45,6 +45,8 @@ public final class DhcpServer implements AutoCloseable {
   private final HardwareSource hardware;
   private final MeterRegistry registry;
   private final ExecutorService offLoop = Executors.newVirtualThreadPerTaskExecutor();
+  /** Lookups waiting on tink-server before the cache is filled; beyond this, requests wait for a retry. */
+  private final java.util.concurrent.Semaphore waiting = new java.util.concurrent.Semaphore(256);
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final List<Channel> channels = new ArrayList<>();
   private Channel main;
@@ -143,21 +145,34 @@ public final class DhcpServer implements AutoCloseable {
         return;
       }
       count("boots.dhcp.received", "type", request.type().name().toLowerCase());
+      Channel in = ctx.channel();
       if (hardware.answersFromMemory()) {
-        answer(request, sender);
+        answer(request, sender, in);
+      } else if (waiting.tryAcquire()) {
+        offLoop.execute(() -> {
+          try {
+            answer(request, sender, in);
+          } finally {
+            waiting.release();
+          }
+        });
       } else {
-        offLoop.execute(() -> answer(request, sender));
+        count("boots.dhcp.dropped", "reason", "lookups_backlog");
       }
     }
 
-    private void answer(DhcpRequest request, InetSocketAddress sender) {
+    /** @param in the socket the request came in on: a reply to 4011 must leave from 4011 */
+    private void answer(DhcpRequest request, InetSocketAddress sender, Channel in) {
       Reply reply;
+      byte[] out;
       try {
         reply = handler.handle(request, proxyPort, (reason, req) -> {
           count("boots.dhcp.ignored", "reason", reason.replaceAll(":.*", ""));
           log.debug("no answer to {} from {}: {}", req.type(), req.mac(), reason);
         });
+        out = reply == null ? null : DhcpCodec.encode(reply.packet());
       } catch (RuntimeException e) {
+        // e.g. an option over 255 bytes from a hardware record: that machine gets no answer, others do
         count("boots.dhcp.dropped", "reason", "handler_error");
         log.warn("could not answer {} from {}: {}", request.type(), request.mac(), e.toString());
         return;
@@ -165,9 +180,8 @@ public final class DhcpServer implements AutoCloseable {
       if (reply == null) {
         return;
       }
-      byte[] out = DhcpCodec.encode(reply.packet());
       InetSocketAddress to = destination(request, sender, reply.type());
-      Channel via = to.getAddress().equals(BROADCAST) ? broadcastSender : main;
+      Channel via = to.getAddress().equals(BROADCAST) ? broadcastSender : in;
       via.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(out), to));
       count("boots.dhcp.sent", "type", reply.type().name().toLowerCase());
       log.info("{} {} to {}{}: {}", reply.type(), request.mac(), to.getAddress().getHostAddress(),

@@ -24,7 +24,9 @@ final class ReplyBuilder {
     p.setHtype((byte) 1);
     p.setHlen((byte) 6);
     p.setXid(req.packet().getXid());
-    p.setFlags(req.packet().getFlags());
+    // RFC 2131 4.3.2: a NAK through a relay must be broadcast by the relay, so the bit is set for it
+    short flags = req.packet().getFlags();
+    p.setFlags(type == MessageType.NAK && req.relayed() ? (short) (flags | 0x8000) : flags);
     p.setGiaddrRaw(req.giaddr());
     p.setChaddr(req.packet().getChaddr());
     p.setCiaddrRaw(type == MessageType.NAK ? ZERO_IP : req.ciaddr());

@@ -123,9 +123,10 @@ public final class FileHardwareSource implements HardwareSource {
       loadedAt = now;
       problem = null;
       log.info("reloaded {}: {} hardware records", file, records.size());
-    } catch (IllegalArgumentException e) {
+    } catch (RuntimeException e) {
+      // anything at all: the watcher must survive to see the next edit
       loadedAt = now;
-      problem = e.getMessage();
+      problem = String.valueOf(e.getMessage());
       log.error("kept the previous hardware: {}", e.getMessage());
     }
   }

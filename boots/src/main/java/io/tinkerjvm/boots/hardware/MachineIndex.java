@@ -12,14 +12,22 @@ final class MachineIndex {
   private final Map<String, Machine> byIp = new ConcurrentHashMap<>();
   private final Map<String, List<Machine>> byHardware = new ConcurrentHashMap<>();
 
+  /** New entries go in before stale ones come out, so that a lookup during an update never misses. */
   synchronized void put(Hardware hw) {
-    remove(hw.getId());
     List<Machine> machines = Machine.fromHardware(hw);
-    byHardware.put(hw.getId(), machines);
+    List<Machine> old = byHardware.put(hw.getId(), machines);
     for (Machine m : machines) {
       byMac.put(m.mac(), m);
       if (m.hasAddress()) {
         byIp.put(m.ip(), m);
+      }
+    }
+    if (old != null) {
+      for (Machine m : old) {
+        byMac.remove(m.mac(), m); // a no-op where the new record replaced it
+        if (m.hasAddress()) {
+          byIp.remove(m.ip(), m);
+        }
       }
     }
   }

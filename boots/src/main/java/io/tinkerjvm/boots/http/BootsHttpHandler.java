@@ -68,7 +68,7 @@ public final class BootsHttpHandler implements HttpHandler {
       Matcher mac = MAC_SCRIPT.matcher(path);
       if (path.equals("/auto.ipxe")) {
         InetAddress client = proxies.client(exchange.getRemoteAddress().getAddress(),
-            exchange.getRequestHeaders().getFirst("X-Forwarded-For"));
+            forwardedFor(exchange));
         script(exchange, hardware.byIp(client.getHostAddress()), "address " + client.getHostAddress());
       } else if (mac.matches()) {
         String m = mac.group(1).toLowerCase(Locale.ROOT).replace('-', ':');
@@ -81,6 +81,12 @@ public final class BootsHttpHandler implements HttpHandler {
         reply(exchange, 404, "not found", "not_found");
       }
     }
+  }
+
+  /** Every X-Forwarded-For line joined, as a proxy may add its own line rather than extend the first. */
+  private static String forwardedFor(HttpExchange exchange) {
+    java.util.List<String> lines = exchange.getRequestHeaders().get("X-Forwarded-For");
+    return lines == null ? null : String.join(",", lines);
   }
 
   private void script(HttpExchange exchange, Optional<Machine> found, String who) throws IOException {
@@ -122,7 +128,7 @@ public final class BootsHttpHandler implements HttpHandler {
     boolean head = exchange.getRequestMethod().equals("HEAD");
     exchange.sendResponseHeaders(200, head ? -1 : size == 0 ? -1 : size);
     count(what);
-    log.info("HTTP sent /{}/{} to {} ({} bytes)", what, name, exchange.getRemoteAddress().getAddress().getHostAddress(), size);
+    log.info("HTTP sent /{}/{} to {} ({} bytes)", what, io.tinkerjvm.boots.LogSafe.clean(name), exchange.getRemoteAddress().getAddress().getHostAddress(), size);
     if (!head) {
       try (InputStream in = Files.newInputStream(path); OutputStream out = exchange.getResponseBody()) {
         in.transferTo(out);

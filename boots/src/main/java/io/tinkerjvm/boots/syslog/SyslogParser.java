@@ -41,6 +41,9 @@ public final class SyslogParser {
     }
     int pri;
     try {
+      if (!s.substring(1, close).chars().allMatch(Character::isDigit)) {
+        throw new NumberFormatException();
+      }
       pri = Integer.parseInt(s.substring(1, close));
     } catch (NumberFormatException e) {
       throw new Malformed("bad <PRI>");

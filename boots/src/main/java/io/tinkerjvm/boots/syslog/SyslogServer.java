@@ -30,8 +30,6 @@ import org.slf4j.LoggerFactory;
 public final class SyslogServer implements AutoCloseable {
   private static final Logger lines = LoggerFactory.getLogger("machine.syslog");
   private static final Logger log = LoggerFactory.getLogger(SyslogServer.class);
-  /** A machine's text must not be able to forge log lines: control characters become spaces. */
-  private static final java.util.regex.Pattern CONTROL = java.util.regex.Pattern.compile("\\p{Cntrl}");
 
   /** A parsed line and who sent it; {@code machine} is empty for an address no hardware has. */
   public record Received(InetAddress from, Optional<Machine> machine, SyslogMessage message) {}
@@ -115,7 +113,7 @@ public final class SyslogServer implements AutoCloseable {
   }
 
   private static String clean(String s) {
-    return CONTROL.matcher(s).replaceAll(" ");
+    return io.tinkerjvm.boots.LogSafe.clean(s);
   }
 
   @Override

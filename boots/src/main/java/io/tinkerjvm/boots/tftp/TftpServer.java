@@ -38,11 +38,24 @@ public final class TftpServer implements AutoCloseable {
   private final MeterRegistry registry;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final AtomicInteger active = new AtomicInteger();
+  private final Map<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
+  static final int MAX_TRANSFERS = 2048;
+  static final int MAX_PER_CLIENT = 16;
   private final FileCache cache = new FileCache();
   private Channel listener;
 
   /** Limits and defaults; {@code maxBlockSize} caps what clients may ask, {@code maxWindow} likewise. */
   public record Settings(int maxBlockSize, int maxWindow, Duration timeout, int retries) {
+    public Settings {
+      if (maxBlockSize < 8 || maxBlockSize > TftpCodec.MAX_BLOCK_SIZE) {
+        throw new IllegalArgumentException("tftp-max-block-size must be from 8 to " + TftpCodec.MAX_BLOCK_SIZE
+            + ", got " + maxBlockSize);
+      }
+      if (maxWindow < 1 || maxWindow > 65535) {
+        throw new IllegalArgumentException("tftp-max-window must be from 1 to 65535, got " + maxWindow);
+      }
+    }
+
     public static Settings defaults() {
       return new Settings(TftpCodec.MAX_BLOCK_SIZE, 64, Duration.ofSeconds(1), 5);
     }
@@ -108,7 +121,13 @@ public final class TftpServer implements AutoCloseable {
         Transfer.refuse(ctx.channel(), client, TftpError.ILLEGAL_OPERATION, "this server is read-only");
         return;
       }
-      count("boots.tftp.requests", "mode", req.mode());
+      AtomicInteger fromClient = perClient.get(client.getAddress());
+      if (active.get() >= MAX_TRANSFERS || fromClient != null && fromClient.get() >= MAX_PER_CLIENT) {
+        // bounds sockets and memory, and what a spoofed source can make us send elsewhere
+        count("boots.tftp.refused", "reason", "busy");
+        Transfer.refuse(ctx.channel(), client, TftpError.NOT_DEFINED, "server busy, retry later");
+        return;
+      }
       Transfer.begin(TftpServer.this, ctx.channel(), req, client);
     }
 
@@ -136,8 +155,14 @@ public final class TftpServer implements AutoCloseable {
     return settings;
   }
 
-  AtomicInteger active() {
-    return active;
+  void started(InetAddress client) {
+    active.incrementAndGet();
+    perClient.computeIfAbsent(client, c -> new AtomicInteger()).incrementAndGet();
+  }
+
+  void ended(InetAddress client) {
+    active.decrementAndGet();
+    perClient.computeIfPresent(client, (c, n) -> n.decrementAndGet() <= 0 ? null : n);
   }
 
   void count(String name, String tag, String value) {

@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
+import io.tinkerjvm.boots.LogSafe;
 import io.tinkerjvm.boots.files.FileRoot;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -58,23 +59,32 @@ final class Transfer extends SimpleChannelInboundHandler<DatagramPacket> {
     this.totalBlocks = source.size() / blockSize + 1;
   }
 
+  /** netascii is converted in memory, so it is for small text files only. */
+  static final long MAX_NETASCII = 1 << 20;
+
   static void begin(TftpServer server, Channel listener, TftpPacket.Request req, InetSocketAddress client) {
     if (!req.mode().equals("octet") && !req.mode().equals("netascii")) {
       server.count("boots.tftp.refused", "reason", "mode");
-      refuse(listener, client, TftpError.ILLEGAL_OPERATION, "mode " + req.mode() + " is not supported");
+      refuse(listener, client, TftpError.ILLEGAL_OPERATION, "only octet and netascii modes are supported");
       return;
     }
+    server.count("boots.tftp.requests", "mode", req.mode());
     Path path;
     try {
       path = server.files().resolve(req.filename());
     } catch (FileRoot.Refused e) {
       server.count("boots.tftp.refused", "reason", e.outside ? "access_violation" : "not_found");
-      log.info("TFTP {} from {}: {}", req.filename(), client.getAddress().getHostAddress(), e.getMessage());
+      log.info("TFTP {} from {}: {}", LogSafe.clean(req.filename()), client.getAddress().getHostAddress(), e.getMessage());
       refuse(listener, client, e.outside ? TftpError.ACCESS_VIOLATION : TftpError.FILE_NOT_FOUND, e.getMessage());
       return;
     }
     Source source;
     try {
+      if (req.mode().equals("netascii") && Files.size(path) > MAX_NETASCII) {
+        server.count("boots.tftp.refused", "reason", "netascii_too_large");
+        refuse(listener, client, TftpError.ILLEGAL_OPERATION, "netascii is for text files up to 1 MiB; use octet");
+        return;
+      }
       source = req.mode().equals("netascii") ? Source.netascii(path) : Source.cachedOrFile(server.cache(), path);
     } catch (IOException e) {
       server.count("boots.tftp.refused", "reason", "read_error");
@@ -111,8 +121,9 @@ final class Transfer extends SimpleChannelInboundHandler<DatagramPacket> {
         default -> { } // RFC 2347: options the server does not know are left out of the OACK
       }
     }
-    Transfer t = new Transfer(server, req.filename(), client, source, accepted, blockSize, window, timeoutMs);
-    server.active().incrementAndGet();
+    Transfer t = new Transfer(server, LogSafe.clean(req.filename()), client, source, accepted, blockSize, window,
+        timeoutMs);
+    server.started(client.getAddress());
     server.open(0, t).addListener(f -> {
       if (f.isSuccess()) {
         t.channel.eventLoop().execute(t::start);
@@ -172,7 +183,7 @@ final class Transfer extends SimpleChannelInboundHandler<DatagramPacket> {
           // PXE firmware asks for tsize first and aborts once it knows the size: that is not a failure.
           finish("size_probe", null);
         } else {
-          finish("aborted", "client aborted: " + err.code() + " " + err.message());
+          finish("aborted", "client aborted: " + err.code() + " " + LogSafe.clean(err.message()));
         }
       }
       default -> server.count("boots.tftp.dropped", "reason", "unexpected_packet");
@@ -217,8 +228,13 @@ final class Transfer extends SimpleChannelInboundHandler<DatagramPacket> {
         long position = (k - 1) * blockSize;
         int length = (int) Math.max(0, Math.min(blockSize, source.size() - position));
         ByteBuf out = channel.alloc().directBuffer(4 + length);
-        TftpCodec.writeDataHeader(out, (int) k);
-        source.read(position, length, out);
+        try {
+          TftpCodec.writeDataHeader(out, (int) k);
+          source.read(position, length, out);
+        } catch (IOException | RuntimeException e) {
+          out.release();
+          throw e;
+        }
         channel.write(new DatagramPacket(out, client));
       }
     } catch (IOException e) {
@@ -274,7 +290,7 @@ final class Transfer extends SimpleChannelInboundHandler<DatagramPacket> {
     if (timer != null) {
       timer.cancel(false);
     }
-    server.active().decrementAndGet();
+    server.ended(client.getAddress());
     server.count("boots.tftp.transfers", "result", result);
     try {
       source.close();

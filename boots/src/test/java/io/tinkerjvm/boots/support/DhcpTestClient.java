@@ -19,6 +19,7 @@ import org.dhcp4java.DHCPPacket;
 public final class DhcpTestClient implements AutoCloseable {
   private final DatagramSocket socket;
   private final InetSocketAddress server;
+  private int lastReplyPort;
 
   public DhcpTestClient(int serverPort) {
     try {
@@ -68,6 +69,7 @@ public final class DhcpTestClient implements AutoCloseable {
         socket.receive(in);
         DHCPPacket reply = DHCPPacket.getPacket(in);
         if (reply.getXid() == request.getXid()) {
+          lastReplyPort = in.getPort();
           return reply;
         }
       }
@@ -76,6 +78,11 @@ public final class DhcpTestClient implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The source port of the last reply, to check that a reply leaves from the port it answers. */
+  public int lastReplyPort() {
+    return lastReplyPort;
   }
 
   public void sendRaw(byte[] bytes, int port) {
