@@ -137,9 +137,11 @@ start_boots() {
   boots_port=$(free_port)
   # Boots logs every transfer at INFO, tftpd-hpa (without -v) nothing: WARN unless BOOTS_LOG_LEVEL says
   # otherwise. --bind-address keeps its HTTP and syslog listeners (ephemeral ports) on loopback too.
+  # All fetches come from 127.0.0.1, standing in for as many machines: lift the per-address cap (16)
+  # to the client count, as tftpd-hpa has none.
   BOOTS_LOG_LEVEL=${BOOTS_LOG_LEVEL:-WARN} "$tinkerjvm" boots --bind-address=127.0.0.1 --public-ip=127.0.0.1 \
     --dhcp-mode=off --tftp-address=127.0.0.1 --tftp-port="$boots_port" --http-port=0 --syslog-port=0 \
-    --backend=file --hardware-file="$work/hardware.json" --ipxe-dir="$root" >"$work/boots.log" 2>"$work/boots.err" &
+    --tftp-max-per-client="$clients" --backend=file --hardware-file="$work/hardware.json" --ipxe-dir="$root" >"$work/boots.log" 2>"$work/boots.err" &
   boots_pid=$!   # tinkerjvm execs java, so this is the JVM
   for _ in $(seq 1 600); do
     if grep -q 'is up' "$work/boots.log" 2>/dev/null; then
@@ -186,11 +188,11 @@ batch() {
   echo $(((t1 - t0) / 1000000)) >"$work/$tag.wall"
   # Failed: curl said so, or no timing line at all. Bad: a file that is there but differs.
   awk -v n="$clients" '$2 == 0 {ok++} END {print n - ok}' "$work/$tag.times" >"$work/$tag.failed"
-  (cd "$dir" && for i in $(seq 1 "$clients"); do [ -f "f$i" ] && echo "f$i"; done | xargs -r sha1sum) \
+  (cd "$dir" && for i in $(seq 1 "$clients"); do if [ -f "f$i" ]; then echo "f$i"; fi; done | xargs -r sha1sum) \
     | awk -v w="$want_sha" '$1 != w {bad++} END {print bad + 0}' >"$work/$tag.badsha"
   # Fetches that never produced a file count as failed, whatever curl printed.
   local missing
-  missing=$(for i in $(seq 1 "$clients"); do [ -f "$dir/f$i" ] || echo x; done | wc -l)
+  missing=$(for i in $(seq 1 "$clients"); do if [ ! -f "$dir/f$i" ]; then echo x; fi; done | wc -l)
   [ "$missing" -le "$(cat "$work/$tag.failed")" ] || echo "$missing" >"$work/$tag.failed"
   [ -s "$dir/err" ] && sort "$dir/err" | uniq -c | sort -rn | head -3 >"$work/$tag.errors"
   rm -rf "$dir"

@@ -27,6 +27,7 @@ import io.tinkerjvm.boots.ipxe.ScriptSettings;
 import io.tinkerjvm.boots.syslog.SyslogServer;
 import io.tinkerjvm.boots.tftp.TftpServer;
 import io.tinkerjvm.runtime.Config;
+import io.tinkerjvm.runtime.auth.MachineCredentials;
 import io.tinkerjvm.runtime.http.StatusHttpServer;
 import java.net.Inet4Address;
 import java.util.ArrayList;
@@ -122,7 +123,8 @@ public final class Boots implements AutoCloseable {
         config.grpcAuthority(), config.tinkerbellTls(), config.facility(),
         config.osieUrl() != null ? config.osieUrl() : httpBase + "/osie",
         config.tinkWorkerImage(), config.dockerRegistry(), config.registryUsername(), config.registryPassword(),
-        config.extraKernelArgs());
+        config.extraKernelArgs(),
+        config.machineKeyFile() == null ? null : MachineCredentials.fromKeyFile("machine-key-file", config.machineKeyFile()));
     FileRoot osie = config.osieDir() == null ? null : new FileRoot(config.osieDir());
     holder.handler = new BootsHttpHandler(hardware, script, ipxe, osie, config.trustedProxies(), registry);
 
@@ -140,7 +142,8 @@ public final class Boots implements AutoCloseable {
     TftpServer.Settings tftpSettings;
     try {
       tftpSettings = new TftpServer.Settings(config.tftpMaxBlockSize(), config.tftpMaxWindow(),
-          TftpServer.Settings.defaults().timeout(), TftpServer.Settings.defaults().retries());
+          TftpServer.Settings.defaults().timeout(), TftpServer.Settings.defaults().retries(),
+          config.tftpMaxPerClient());
     } catch (IllegalArgumentException e) {
       throw new Config.ConfigException(e.getMessage());
     }

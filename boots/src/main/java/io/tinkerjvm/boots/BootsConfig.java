@@ -6,7 +6,6 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,6 +35,7 @@ public record BootsConfig(
     int tftpPort,
     int tftpMaxBlockSize,
     int tftpMaxWindow,
+    int tftpMaxPerClient,
     Path ipxeDir,
     InetAddress httpAddress,
     int httpPort,
@@ -52,16 +52,17 @@ public record BootsConfig(
     String registryUsername,
     String registryPassword,
     String extraKernelArgs,
-    TrustedProxies trustedProxies) {
+    TrustedProxies trustedProxies,
+    Path machineKeyFile) {
 
   public enum DhcpMode { RESERVATION, PROXY, OFF }
 
   public static final List<String> SETTINGS = List.of("bind-address", "public-ip", "public-fqdn", "syslog-host",
       "dhcp-mode", "dhcp-address", "dhcp-port", "dhcp-proxy-port", "dhcp-lease-time", "dns-servers", "domain-name",
-      "tftp-address", "tftp-port", "tftp-max-block-size", "tftp-max-window", "ipxe-dir", "http-address", "http-port",
+      "tftp-address", "tftp-port", "tftp-max-block-size", "tftp-max-window", "tftp-max-per-client", "ipxe-dir", "http-address", "http-port",
       "osie-dir", "osie-url", "mirror-base-url", "syslog-address", "syslog-port", "backend", "hardware-file",
       "tinkerbell-grpc-authority", "tinkerbell-tls", "facility", "tink-worker-image", "docker-registry",
-      "registry-username", "registry-password", "extra-kernel-args", "trusted-proxies", "help");
+      "registry-username", "registry-password", "extra-kernel-args", "trusted-proxies", "machine-key-file", "help");
 
   public static BootsConfig load(Map<String, String> env, String... args) {
     Config c = Config.load("BOOTS_", env, args);
@@ -69,7 +70,7 @@ public record BootsConfig(
     if (!unknown.isEmpty()) {
       throw new Config.ConfigException("unknown setting --" + unknown.getFirst() + "; see --help");
     }
-    InetAddress bind = address(c, "bind-address", "0.0.0.0");
+    InetAddress bind = c.address("bind-address", "0.0.0.0");
     Inet4Address publicIp = c.find("public-ip", "PUBLIC_IP").map(v -> ipv4("public-ip", v)).orElseGet(BootsConfig::guessPublicIp);
     String fqdn = c.string("public-fqdn", publicIp.getHostAddress(), "PUBLIC_FQDN");
     String backend = c.string("backend", c.find("hardware-file").isPresent() ? "file" : "tink").toLowerCase(Locale.ROOT);
@@ -102,17 +103,18 @@ public record BootsConfig(
         bind, publicIp, fqdn,
         c.string("syslog-host", publicIp.getHostAddress(), "PUBLIC_SYSLOG_FQDN", "PUBLIC_SYSLOG_IP"),
         dhcpMode,
-        address(c, "dhcp-address", bind.getHostAddress()),
-        port(c, "dhcp-port", 67), port(c, "dhcp-proxy-port", 4011),
+        c.address("dhcp-address", bind.getHostAddress()),
+        c.port("dhcp-port", 67), c.port("dhcp-proxy-port", 4011),
         c.find("dhcp-lease-time", "DHCP_LEASE_TIME").map(v -> Config.of("", Map.of("dhcp-lease-time", v))
             .duration("dhcp-lease-time", Duration.ZERO)).orElse(Duration.ofHours(48)),
         ipv4List(c, "dns-servers"), c.string("domain-name", ""),
-        address(c, "tftp-address", bind.getHostAddress()), port(c, "tftp-port", 69),
+        c.address("tftp-address", bind.getHostAddress()), c.port("tftp-port", 69),
         c.integer("tftp-max-block-size", 65464), c.integer("tftp-max-window", 64),
+        c.integer("tftp-max-per-client", 16),
         Path.of(c.string("ipxe-dir", "/usr/lib/ipxe")),
-        address(c, "http-address", bind.getHostAddress()), port(c, "http-port", 8080),
+        c.address("http-address", bind.getHostAddress()), c.port("http-port", 8080),
         c.find("osie-dir").map(Path::of).orElse(null), osieUrl,
-        address(c, "syslog-address", bind.getHostAddress()), port(c, "syslog-port", 514),
+        c.address("syslog-address", bind.getHostAddress()), c.port("syslog-port", 514),
         hardwareFile,
         c.string("tinkerbell-grpc-authority", "127.0.0.1:42113", "TINKERBELL_GRPC_AUTHORITY"),
         c.bool("tinkerbell-tls", false, "TINKERBELL_TLS"),
@@ -121,40 +123,16 @@ public record BootsConfig(
         c.string("docker-registry", "", "DOCKER_REGISTRY"),
         user, password,
         c.string("extra-kernel-args", ""),
-        TrustedProxies.parse("trusted-proxies", c.string("trusted-proxies", "", "TRUSTED_PROXIES")));
-  }
-
-  private static int port(Config c, String name, int fallback) {
-    int p = c.integer(name, fallback);
-    if (p < 0 || p > 65535) {
-      throw new Config.ConfigException(name + " must be a port number from 0 to 65535, got " + p);
-    }
-    return p;
-  }
-
-  private static InetAddress address(Config c, String name, String fallback) {
-    String v = c.string(name, fallback);
-    byte[] literal = literal(v);
-    if (literal == null) {
-      throw new Config.ConfigException(name + " must be an IP address, got '" + v + "'");
-    }
-    try {
-      return InetAddress.getByAddress(literal);
-    } catch (UnknownHostException e) {
-      throw new Config.ConfigException(name + " must be an IP address, got '" + v + "'");
-    }
+        TrustedProxies.parse("trusted-proxies", c.string("trusted-proxies", "", "TRUSTED_PROXIES")),
+        c.find("machine-key-file").map(Path::of).orElse(null));
   }
 
   private static Inet4Address ipv4(String name, String v) {
-    byte[] literal = literal(v);
+    byte[] literal = TrustedProxies.literal(v.trim());
     if (literal == null || literal.length != 4) {
       throw new Config.ConfigException(name + " must be an IPv4 address, got '" + v + "'");
     }
-    try {
-      return (Inet4Address) InetAddress.getByAddress(literal);
-    } catch (UnknownHostException e) {
-      throw new Config.ConfigException(name + " must be an IPv4 address, got '" + v + "'");
-    }
+    return (Inet4Address) Config.ipAddress(name, v);
   }
 
   private static List<Inet4Address> ipv4List(Config c, String name) {
@@ -165,30 +143,6 @@ public record BootsConfig(
       }
     }
     return List.copyOf(out);
-  }
-
-  private static byte[] literal(String v) {
-    String s = v.trim();
-    if (s.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
-      byte[] b = new byte[4];
-      String[] parts = s.split("\\.");
-      for (int i = 0; i < 4; i++) {
-        int n = Integer.parseInt(parts[i]);
-        if (n > 255) {
-          return null;
-        }
-        b[i] = (byte) n;
-      }
-      return b;
-    }
-    if (s.contains(":") && s.matches("[0-9a-fA-F:.]+")) {
-      try {
-        return InetAddress.getByName(s).getAddress();
-      } catch (UnknownHostException e) {
-        return null;
-      }
-    }
-    return null;
   }
 
   /** The first IPv4 address of an interface that is up and not loopback, when none is configured. */
@@ -231,6 +185,7 @@ public record BootsConfig(
           --dns-servers=IP,IP            option 6 when the hardware record has no name_servers (default: none)
           --domain-name=NAME             option 15
           --tftp-port=69 --tftp-address=ADDR --tftp-max-block-size=65464 --tftp-max-window=64
+          --tftp-max-per-client=16       transfers at once from one address; more requests wait for a slot
           --ipxe-dir=/usr/lib/ipxe       iPXE binaries served over TFTP and at /ipxe/ (Debian's ipxe package)
           --http-port=8080 --http-address=ADDR
           --osie-dir=DIR                 serve OSIE's kernel and initramfs at /osie/ (optional)
@@ -246,6 +201,8 @@ public record BootsConfig(
           --registry-username=U --registry-password=P   (REGISTRY_USERNAME / REGISTRY_PASSWORD)
           --extra-kernel-args=ARGS       appended to OSIE's kernel command line
           --trusted-proxies=CIDR,...     peers whose X-Forwarded-For is believed (TRUSTED_PROXIES)
+          --machine-key-file=PATH        put each machine's credential (machine_credential=) on its kernel
+                                         command line; Hegel checks it with the same file
         """;
   }
 }

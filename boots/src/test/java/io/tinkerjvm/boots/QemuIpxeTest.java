@@ -3,7 +3,7 @@ package io.tinkerjvm.boots;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tinkerjvm.boots.support.BootsProcess;
-import io.tinkerjvm.boots.support.Netns;
+import io.tinkerjvm.runtime.testing.Netns;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

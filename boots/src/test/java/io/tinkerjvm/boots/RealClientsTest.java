@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tinkerjvm.boots.support.BootsProcess;
-import io.tinkerjvm.boots.support.Netns;
+import io.tinkerjvm.runtime.testing.Netns;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

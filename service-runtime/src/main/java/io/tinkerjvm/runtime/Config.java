@@ -1,5 +1,8 @@
 package io.tinkerjvm.runtime;
 
+import io.tinkerjvm.runtime.http.TrustedProxies;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -80,6 +83,33 @@ public final class Config {
 
   public boolean bool(String name, boolean fallback, String... legacyEnvAliases) {
     return find(name, legacyEnvAliases).map(v -> parseBool(name, v)).orElse(fallback);
+  }
+
+  /** A TCP or UDP port, 0 (any free port) to 65535. */
+  public int port(String name, int fallback, String... legacyEnvAliases) {
+    int p = integer(name, fallback, legacyEnvAliases);
+    if (p < 0 || p > 65535) {
+      throw new ConfigException(name + " must be a port number from 0 to 65535, got " + p);
+    }
+    return p;
+  }
+
+  /** An IPv4 or IPv6 literal (never a name lookup), e.g. a bind address. */
+  public InetAddress address(String name, String fallback, String... legacyEnvAliases) {
+    return ipAddress(name, string(name, fallback, legacyEnvAliases));
+  }
+
+  /** Parses an IP literal for the setting {@code name}; the error names the setting and the value. */
+  public static InetAddress ipAddress(String name, String value) {
+    byte[] literal = TrustedProxies.literal(value.trim());
+    if (literal == null) {
+      throw new ConfigException(name + " must be an IP address, got '" + value + "'");
+    }
+    try {
+      return InetAddress.getByAddress(literal);
+    } catch (UnknownHostException e) {
+      throw new ConfigException(name + " must be an IP address, got '" + value + "'");
+    }
   }
 
   /** A duration as {@code 500ms}, {@code 3s}, {@code 5m}, {@code 1h} or a bare number of seconds. */

@@ -1,6 +1,7 @@
 package io.tinkerjvm.boots.ipxe;
 
 import io.tinkerjvm.boots.hardware.Machine;
+import io.tinkerjvm.runtime.auth.MachineCredentials;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -61,6 +62,9 @@ public final class IpxeScript {
       args.add("instance_id=" + arg("metadata.instance.id", m.instanceId()));
     }
     args.add("worker_id=" + arg("hardware id", m.hardwareId()));
+    if (s.credentials() != null) {
+      args.add(MachineCredentials.KERNEL_PARAMETER + "=" + s.credentials().credentialFor(m.hardwareId()));
+    }
     args.add("packet_bootdev_mac=" + m.mac());
     args.add("hw_addr=" + m.mac());
     args.add("facility=" + arg("facility", facility));

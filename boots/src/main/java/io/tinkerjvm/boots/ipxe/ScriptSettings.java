@@ -1,5 +1,7 @@
 package io.tinkerjvm.boots.ipxe;
 
+import io.tinkerjvm.runtime.auth.MachineCredentials;
+
 /**
  * Boots-wide values that go into every machine's iPXE script and OSIE kernel command line.
  *
@@ -8,6 +10,7 @@ package io.tinkerjvm.boots.ipxe;
  * @param tinkWorkerImage image of the worker to run; empty means OSIE's default ({@code <registry>/tink-worker})
  * @param registryPassword a secret: it reaches the machine's command line and nothing else
  * @param extraKernelArgs appended as given, after the standard arguments
+ * @param credentials makes each machine's credential for its command line (Hegel checks it); null for none
  */
 public record ScriptSettings(
     String tinkerbellUrl,
@@ -20,13 +23,14 @@ public record ScriptSettings(
     String dockerRegistry,
     String registryUsername,
     String registryPassword,
-    String extraKernelArgs) {
+    String extraKernelArgs,
+    MachineCredentials credentials) {
 
   @Override
   public String toString() {
     // records print every field; this one holds a password
     return "ScriptSettings[tinkerbellUrl=" + tinkerbellUrl + ", grpcAuthority=" + grpcAuthority
         + ", osieBaseUrl=" + osieBaseUrl + ", registry=" + dockerRegistry + ", registryPassword="
-        + (registryPassword.isEmpty() ? "" : "<redacted>") + "]";
+        + (registryPassword.isEmpty() ? "" : "<redacted>") + ", credentials=" + (credentials == null ? "off" : "on") + "]";
   }
 }

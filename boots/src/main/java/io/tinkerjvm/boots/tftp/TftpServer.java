@@ -40,13 +40,16 @@ public final class TftpServer implements AutoCloseable {
   private final AtomicInteger active = new AtomicInteger();
   private final Map<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
   static final int MAX_TRANSFERS = 2048;
-  static final int MAX_PER_CLIENT = 16;
   private final FileCache cache = new FileCache();
   private Channel listener;
 
   /** Limits and defaults; {@code maxBlockSize} caps what clients may ask, {@code maxWindow} likewise. */
-  public record Settings(int maxBlockSize, int maxWindow, Duration timeout, int retries) {
+  public record Settings(int maxBlockSize, int maxWindow, Duration timeout, int retries, int maxPerClient) {
     public Settings {
+      if (maxPerClient < 1 || maxPerClient > MAX_TRANSFERS) {
+        throw new IllegalArgumentException("tftp-max-per-client must be from 1 to " + MAX_TRANSFERS + ", got "
+            + maxPerClient);
+      }
       if (maxBlockSize < 8 || maxBlockSize > TftpCodec.MAX_BLOCK_SIZE) {
         throw new IllegalArgumentException("tftp-max-block-size must be from 8 to " + TftpCodec.MAX_BLOCK_SIZE
             + ", got " + maxBlockSize);
@@ -57,7 +60,7 @@ public final class TftpServer implements AutoCloseable {
     }
 
     public static Settings defaults() {
-      return new Settings(TftpCodec.MAX_BLOCK_SIZE, 64, Duration.ofSeconds(1), 5);
+      return new Settings(TftpCodec.MAX_BLOCK_SIZE, 64, Duration.ofSeconds(1), 5, 16);
     }
   }
 
@@ -122,10 +125,11 @@ public final class TftpServer implements AutoCloseable {
         return;
       }
       AtomicInteger fromClient = perClient.get(client.getAddress());
-      if (active.get() >= MAX_TRANSFERS || fromClient != null && fromClient.get() >= MAX_PER_CLIENT) {
-        // bounds sockets and memory, and what a spoofed source can make us send elsewhere
+      if (active.get() >= MAX_TRANSFERS || fromClient != null && fromClient.get() >= settings.maxPerClient()) {
+        // bounds sockets and memory, and what a spoofed source can make us send elsewhere. No error
+        // packet: a PXE ROM gives up on an error, but it sends its request again after a timeout, and
+        // by then a slot is usually free.
         count("boots.tftp.refused", "reason", "busy");
-        Transfer.refuse(ctx.channel(), client, TftpError.NOT_DEFINED, "server busy, retry later");
         return;
       }
       Transfer.begin(TftpServer.this, ctx.channel(), req, client);

@@ -6,12 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tinkerjvm.boots.hardware.Machine;
+import io.tinkerjvm.runtime.auth.MachineCredentials;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class IpxeScriptTest {
   static final ScriptSettings SETTINGS = new ScriptSettings("http://10.0.0.1", "10.0.0.1", "10.0.0.1:42113", false,
-      "onprem", "http://10.0.0.1:8080/osie", "", "", "", "", "");
+      "onprem", "http://10.0.0.1:8080/osie", "", "", "", "", "", null);
 
   static Machine machine(String ipxeUrl, String ipxeContents, String osieBase) {
     return new Machine("0eba0bf8-3772-4b4a-ab9f-6ebe93b90a94", "08:00:27:00:00:01", "192.168.1.5",
@@ -42,13 +43,27 @@ class IpxeScriptTest {
   @Test
   void registryCredentialsAndWorkerImageGoOnTheCommandLine() throws Exception {
     ScriptSettings s = new ScriptSettings("http://10.0.0.1", "10.0.0.1", "10.0.0.1:42113", true, "onprem",
-        "http://mirror/osie/", "registry.lab:5000/tink-worker:v1", "registry.lab:5000", "admin", "s3cret", "vga=791");
+        "http://mirror/osie/", "registry.lab:5000/tink-worker:v1", "registry.lab:5000", "admin", "s3cret", "vga=791", null);
     String script = IpxeScript.render(machine("", "", "http://own/osie"), s);
     assertTrue(script.contains(" tinkerbell_tls=true tink_worker_image=registry.lab:5000/tink-worker:v1"
         + " docker_registry=registry.lab:5000 registry_username=admin registry_password=s3cret "), script);
     assertTrue(script.contains("set base-url http://own/osie\n"), script);
     assertTrue(script.contains("console=ttyS1,115200 vga=791\n"), script);
     assertFalse(s.toString().contains("s3cret"), s.toString());
+  }
+
+  @Test
+  void theMachineCredentialGoesOnTheCommandLineWhenAKeyIsSet() throws Exception {
+    MachineCredentials credentials = MachineCredentials.ofKey(new byte[32]);
+    ScriptSettings s = new ScriptSettings("http://10.0.0.1", "10.0.0.1", "10.0.0.1:42113", false, "onprem",
+        "http://10.0.0.1:8080/osie", "", "", "", "", "", credentials);
+    Machine m = machine("", "", "");
+    String credential = credentials.credentialFor(m.hardwareId());
+    assertTrue(IpxeScript.render(m, s).contains(" worker_id=" + m.hardwareId() + " machine_credential=" + credential
+        + " "), IpxeScript.render(m, s));
+    assertTrue(credentials.verify(m.hardwareId(), credential));
+    assertFalse(credentials.verify("aaaaaaaa-0000-4000-8000-000000000001", credential));
+    assertFalse(IpxeScript.render(m, SETTINGS).contains("machine_credential"));
   }
 
   @Test
@@ -62,7 +77,7 @@ class IpxeScriptTest {
   @Test
   void aValueThatWouldBreakTheCommandLineIsRefusedWithoutShowingIt() {
     ScriptSettings s = new ScriptSettings("http://10.0.0.1", "10.0.0.1", "10.0.0.1:42113", false, "onprem",
-        "http://10.0.0.1:8080/osie", "", "r", "admin", "pass word", "");
+        "http://10.0.0.1:8080/osie", "", "r", "admin", "pass word", "", null);
     IpxeScript.Unrenderable e = assertThrows(IpxeScript.Unrenderable.class,
         () -> IpxeScript.render(machine("", "", ""), s));
     assertTrue(e.getMessage().startsWith("registry-password contains a space"), e.getMessage());

@@ -1,5 +1,6 @@
 package io.tinkerjvm.boots.support;
 
+import io.tinkerjvm.runtime.testing.Netns;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

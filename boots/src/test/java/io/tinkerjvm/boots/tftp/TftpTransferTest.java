@@ -3,6 +3,7 @@ package io.tinkerjvm.boots.tftp;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -93,6 +94,36 @@ class TftpTransferTest {
       return null;
     }
     return new Got(TftpCodec.decode(buf, p.getLength()), (InetSocketAddress) p.getSocketAddress());
+  }
+
+  @Test
+  void aRequestOverTheAddressCapIsIgnoredSoThatItsRetryIsServedOnceASlotFrees() throws Exception {
+    server.close();
+    TftpServer.Settings d = TftpServer.Settings.defaults();
+    server = TftpServer.start(loops, InetAddress.getLoopbackAddress(), 0, new FileRoot(dir),
+        new TftpServer.Settings(d.maxBlockSize(), d.maxWindow(), d.timeout(), d.retries(), 1), new SimpleMeterRegistry());
+    file("small.bin", 100);
+    request("small.bin", Map.of());
+    Got first = receive(3000);
+    assertEquals(1, ((TftpPacket.Data) first.packet()).block());
+    try (DatagramSocket second = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+      ByteBuf rrq = Unpooled.buffer();
+      TftpCodec.writeRequest(rrq, false, "small.bin", "octet", Map.of());
+      byte[] bytes = new byte[rrq.readableBytes()];
+      rrq.readBytes(bytes);
+      DatagramPacket out = new DatagramPacket(bytes, bytes.length, new InetSocketAddress("127.0.0.1", server.port()));
+      second.setSoTimeout(700);
+      second.send(out);
+      // no error packet (a PXE ROM would give up on it): nothing at all while the address has its one slot
+      assertThrows(SocketTimeoutException.class, () -> second.receive(new DatagramPacket(new byte[600], 600)));
+      ack(1, first.from()); // the first transfer ends and frees the slot
+      Thread.sleep(100);
+      second.send(out); // the client's retry
+      DatagramPacket in = new DatagramPacket(new byte[600], 600);
+      second.setSoTimeout(3000);
+      second.receive(in);
+      assertEquals(1, ((TftpPacket.Data) TftpCodec.decode(in.getData(), in.getLength())).block());
+    }
   }
 
   @Test

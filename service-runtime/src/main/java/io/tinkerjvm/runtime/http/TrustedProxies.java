@@ -111,7 +111,7 @@ public final class TrustedProxies {
   }
 
   /** An IPv4 or IPv6 literal, never a name lookup; null when it is neither. */
-  static byte[] literal(String s) {
+  public static byte[] literal(String s) {
     if (s.isEmpty() || !(s.matches("[0-9.]+") || s.matches("[0-9a-fA-F:.]+") && s.contains(":"))) {
       return null;
     }

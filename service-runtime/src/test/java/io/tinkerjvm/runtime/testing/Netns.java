@@ -1,4 +1,4 @@
-package io.tinkerjvm.boots.support;
+package io.tinkerjvm.runtime.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

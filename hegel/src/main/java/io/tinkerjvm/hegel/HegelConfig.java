@@ -1,0 +1,78 @@
+package io.tinkerjvm.hegel;
+
+import io.tinkerjvm.hegel.metadata.CustomEndpoint;
+import io.tinkerjvm.runtime.Config;
+import io.tinkerjvm.runtime.http.TrustedProxies;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Hegel's settings: flags like {@code --http-port=50061} or variables like {@code HEGEL_HTTP_PORT}.
+ * Tinkerbell's variables (TINKERBELL_GRPC_AUTHORITY, TINKERBELL_TLS, TRUSTED_PROXIES, CUSTOM_ENDPOINTS,
+ * DATA_MODEL_VERSION) are honoured.
+ */
+public record HegelConfig(
+    InetAddress httpAddress,
+    int httpPort,
+    String grpcAuthority,
+    boolean tinkerbellTls,
+    TrustedProxies trustedProxies,
+    List<CustomEndpoint> customEndpoints,
+    Path machineKeyFile,
+    boolean requireCredential,
+    boolean requireImdsToken) {
+
+  public static final List<String> SETTINGS = List.of("http-address", "http-port", "tinkerbell-grpc-authority",
+      "tinkerbell-tls", "trusted-proxies", "http-custom-endpoints", "data-model-version", "machine-key-file",
+      "require-credential", "imds-token", "help");
+
+  public static HegelConfig load(Map<String, String> env, String... args) {
+    Config c = Config.load("HEGEL_", env, args);
+    List<String> unknown = c.unknownFlags(SETTINGS);
+    if (!unknown.isEmpty()) {
+      throw new Config.ConfigException("unknown setting --" + unknown.getFirst() + "; see --help");
+    }
+    String model = c.string("data-model-version", "1", "DATA_MODEL_VERSION");
+    if (!model.equals("1")) {
+      throw new Config.ConfigException("data-model-version: only Tinkerbell's hardware model (1) is served, got '"
+          + model + "'");
+    }
+    Path keyFile = c.find("machine-key-file").map(Path::of).orElse(null);
+    boolean requireCredential = c.bool("require-credential", false);
+    if (requireCredential && keyFile == null) {
+      throw new Config.ConfigException("require-credential needs --machine-key-file, the key Boots makes the "
+          + "credentials with");
+    }
+    String token = c.string("imds-token", "optional").toLowerCase(Locale.ROOT);
+    if (!token.equals("optional") && !token.equals("required")) {
+      throw new Config.ConfigException("imds-token must be optional or required, got '" + token + "'");
+    }
+    return new HegelConfig(
+        c.address("http-address", "0.0.0.0"),
+        c.port("http-port", 50061),
+        c.string("tinkerbell-grpc-authority", "127.0.0.1:42113", "TINKERBELL_GRPC_AUTHORITY"),
+        c.bool("tinkerbell-tls", false, "TINKERBELL_TLS"),
+        TrustedProxies.parse("trusted-proxies", c.string("trusted-proxies", "", "TRUSTED_PROXIES")),
+        CustomEndpoint.parseAll("http-custom-endpoints",
+            c.string("http-custom-endpoints", CustomEndpoint.DEFAULT, "CUSTOM_ENDPOINTS")),
+        keyFile, requireCredential, token.equals("required"));
+  }
+
+  public static String usage() {
+    return """
+        Usage: hegel [--name=value ...]   (or the environment variable HEGEL_<NAME>)
+          --http-port=50061 --http-address=0.0.0.0
+          --tinkerbell-grpc-authority=127.0.0.1:42113   where tink-server is (TINKERBELL_GRPC_AUTHORITY)
+          --tinkerbell-tls=false                        (TINKERBELL_TLS)
+          --trusted-proxies=CIDR,...     peers whose X-Forwarded-For is believed (TRUSTED_PROXIES)
+          --http-custom-endpoints=JSON   path to filter, default {"/metadata":".metadata.instance","/hardware":"."}
+                                         (CUSTOM_ENDPOINTS; a filter is '.' or a key path like .metadata.instance)
+          --machine-key-file=PATH        the key Boots makes machine credentials with (same file on both)
+          --require-credential=false     refuse (401) a request without the asking machine's credential
+          --imds-token=optional          or required: EC2 paths need an IMDSv2 session token
+        """;
+  }
+}
