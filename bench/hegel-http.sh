@@ -99,7 +99,7 @@ TINKERBELL_GRPC_AUTHORITY=127.0.0.1:$grpc "$root/bin/tink" hardware push --file 
 
 log "Hegel on :$hport"
 HEGEL_LOG_LEVEL=WARN "$root/tinkerjvm" hegel --http-address=127.0.0.1 --http-port="$hport" \
-  --tinkerbell-grpc-authority="127.0.0.1:$grpc" >"$work/hegel.log" 2>&1 &
+  --tinkerbell-grpc-authority="127.0.0.1:$grpc" ${HEGEL_BENCH_FLAGS:-} >"$work/hegel.log" 2>&1 &
 pids+=($!)
 wait_http "http://127.0.0.1:$hport/healthz" Hegel
 

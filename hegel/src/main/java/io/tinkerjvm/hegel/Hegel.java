@@ -86,8 +86,7 @@ public final class Hegel implements AutoCloseable {
         statusEndpoints(registry));
 
     EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
-        NioIoHandler.newFactory());
+    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(config.httpThreads(), NioIoHandler.newFactory());
     ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
     resources.add(blocking::shutdownNow);
     resources.add(() -> boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());

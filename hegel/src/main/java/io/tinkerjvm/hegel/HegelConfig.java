@@ -17,6 +17,7 @@ import java.util.Map;
 public record HegelConfig(
     InetAddress httpAddress,
     int httpPort,
+    int httpThreads,
     String grpcAuthority,
     boolean tinkerbellTls,
     TrustedProxies trustedProxies,
@@ -25,7 +26,7 @@ public record HegelConfig(
     boolean requireCredential,
     boolean requireImdsToken) {
 
-  public static final List<String> SETTINGS = List.of("http-address", "http-port", "tinkerbell-grpc-authority",
+  public static final List<String> SETTINGS = List.of("http-address", "http-port", "http-threads", "tinkerbell-grpc-authority",
       "tinkerbell-tls", "trusted-proxies", "http-custom-endpoints", "data-model-version", "machine-key-file",
       "require-credential", "imds-token", "help");
 
@@ -50,9 +51,16 @@ public record HegelConfig(
     if (!token.equals("optional") && !token.equals("required")) {
       throw new Config.ConfigException("imds-token must be optional or required, got '" + token + "'");
     }
+    int threads = c.integer("http-threads", 0);
+    if (threads < 0 || threads > 256) {
+      throw new Config.ConfigException("http-threads must be from 1 to 256, or 0 for half the cores; got " + threads);
+    }
     return new HegelConfig(
         c.address("http-address", "0.0.0.0"),
         c.port("http-port", 50061),
+        // half the cores: the provisioner also runs tink-server, Boots and Postgres, and a loop thread that
+        // the kernel preempts stalls all its connections (the p99 in docs/benchmarks.md)
+        threads == 0 ? Math.max(1, Runtime.getRuntime().availableProcessors() / 2) : threads,
         c.string("tinkerbell-grpc-authority", "127.0.0.1:42113", "TINKERBELL_GRPC_AUTHORITY"),
         c.bool("tinkerbell-tls", false, "TINKERBELL_TLS"),
         TrustedProxies.parse("trusted-proxies", c.string("trusted-proxies", "", "TRUSTED_PROXIES")),
@@ -65,6 +73,7 @@ public record HegelConfig(
     return """
         Usage: hegel [--name=value ...]   (or the environment variable HEGEL_<NAME>)
           --http-port=50061 --http-address=0.0.0.0
+          --http-threads=0               event-loop threads serving HTTP (0: half the cores, at least 1)
           --tinkerbell-grpc-authority=127.0.0.1:42113   where tink-server is (TINKERBELL_GRPC_AUTHORITY)
           --tinkerbell-tls=false                        (TINKERBELL_TLS)
           --trusted-proxies=CIDR,...     peers whose X-Forwarded-For is believed (TRUSTED_PROXIES)
