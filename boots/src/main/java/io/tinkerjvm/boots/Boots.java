@@ -27,6 +27,7 @@ import io.tinkerjvm.boots.ipxe.ScriptSettings;
 import io.tinkerjvm.boots.syslog.SyslogServer;
 import io.tinkerjvm.boots.tftp.TftpServer;
 import io.tinkerjvm.runtime.Config;
+import io.tinkerjvm.runtime.ServiceProcess;
 import io.tinkerjvm.runtime.auth.MachineCredentials;
 import io.tinkerjvm.runtime.http.StatusHttpServer;
 import java.net.Inet4Address;
@@ -34,7 +35,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.logging.Level;
@@ -219,60 +219,28 @@ public final class Boots implements AutoCloseable {
 
   @Override
   public void close() {
-    for (int i = resources.size() - 1; i >= 0; i--) {
-      try {
-        resources.get(i).close();
-      } catch (Exception e) {
-        log.warn("while stopping: {}", e.toString());
-      }
-    }
-    resources.clear();
+    ServiceProcess.closeAll(resources);
   }
 
   public static void main(String[] args) throws InterruptedException {
-    BootsConfig config;
-    try {
-      if (List.of(args).contains("--help")) {
-        System.out.print(BootsConfig.usage());
-        return;
+    ServiceProcess.main("boots", args, BootsConfig::usage, BootsConfig::load, Boots::start, (config, boots) -> {
+      String ip = config.publicIp().getHostAddress();
+      System.out.println("boots " + version() + " is up (public address " + ip + ")");
+      if (config.dhcpMode() != BootsConfig.DhcpMode.OFF) {
+        System.out.println("  DHCP    " + config.dhcpMode().name().toLowerCase() + " mode on "
+            + config.dhcpAddress().getHostAddress() + ":" + boots.dhcpPort()
+            + (config.dhcpMode() == BootsConfig.DhcpMode.PROXY ? " and :" + boots.dhcpProxyPort() : ""));
+      } else {
+        System.out.println("  DHCP    off");
       }
-      config = BootsConfig.load(System.getenv(), args);
-    } catch (Config.ConfigException e) {
-      System.err.println("boots: " + e.getMessage());
-      System.exit(2);
-      return;
-    }
-    Boots boots;
-    try {
-      boots = start(config);
-    } catch (RuntimeException e) {
-      System.err.println("boots: cannot start: " + e.getMessage());
-      log.debug("start-up failure", e);
-      System.exit(1);
-      return;
-    }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      boots.close();
-      stopped.countDown();
-    }, "shutdown"));
-    String ip = config.publicIp().getHostAddress();
-    System.out.println("boots " + version() + " is up (public address " + ip + ")");
-    if (config.dhcpMode() != BootsConfig.DhcpMode.OFF) {
-      System.out.println("  DHCP    " + config.dhcpMode().name().toLowerCase() + " mode on "
-          + config.dhcpAddress().getHostAddress() + ":" + boots.dhcpPort()
-          + (config.dhcpMode() == BootsConfig.DhcpMode.PROXY ? " and :" + boots.dhcpProxyPort() : ""));
-    } else {
-      System.out.println("  DHCP    off");
-    }
-    System.out.println("  TFTP    " + config.tftpAddress().getHostAddress() + ":" + boots.tftpPort() + " serving "
-        + config.ipxeDir() + " " + boots.binaries());
-    System.out.println("  HTTP    " + config.httpAddress().getHostAddress() + ":" + boots.httpPort()
-        + "  /auto.ipxe  /<mac>/auto.ipxe  /ipxe/  /healthz  /metrics");
-    System.out.println("  syslog  " + config.syslogAddress().getHostAddress() + ":" + boots.syslogPort());
-    System.out.println("  hardware " + (config.hardwareFile() != null ? "from " + config.hardwareFile()
-        : "from tink-server at " + config.grpcAuthority()));
-    System.out.flush();
-    stopped.await();
+      System.out.println("  TFTP    " + config.tftpAddress().getHostAddress() + ":" + boots.tftpPort() + " serving "
+          + config.ipxeDir() + " " + boots.binaries());
+      System.out.println("  HTTP    " + config.httpAddress().getHostAddress() + ":" + boots.httpPort()
+          + "  /auto.ipxe  /<mac>/auto.ipxe  /ipxe/  /healthz  /metrics");
+      System.out.println("  syslog  " + config.syslogAddress().getHostAddress() + ":" + boots.syslogPort());
+      System.out.println("  hardware " + (config.hardwareFile() != null ? "from " + config.hardwareFile()
+          : "from tink-server at " + config.grpcAuthority()));
+      return true;
+    });
   }
 }

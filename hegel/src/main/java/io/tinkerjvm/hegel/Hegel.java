@@ -19,7 +19,7 @@ import io.tinkerjvm.hegel.http.Reply;
 import io.tinkerjvm.hegel.metadata.Body;
 import io.tinkerjvm.hegel.metadata.CustomEndpoint;
 import io.tinkerjvm.hegel.metadata.TinkMetadataSource;
-import io.tinkerjvm.runtime.Config;
+import io.tinkerjvm.runtime.ServiceProcess;
 import io.tinkerjvm.runtime.auth.MachineCredentials;
 import io.tinkerjvm.runtime.http.StatusHttpServer;
 import java.lang.management.ManagementFactory;
@@ -28,18 +28,14 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** Hegel's process: the metadata source, the HTTP server and their shutdown. */
 public final class Hegel implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(Hegel.class);
 
   private final List<AutoCloseable> resources = new ArrayList<>();
   private final long started = System.nanoTime();
@@ -128,52 +124,20 @@ public final class Hegel implements AutoCloseable {
 
   @Override
   public void close() {
-    for (int i = resources.size() - 1; i >= 0; i--) {
-      try {
-        resources.get(i).close();
-      } catch (Exception e) {
-        log.warn("while stopping: {}", e.toString());
-      }
-    }
-    resources.clear();
+    ServiceProcess.closeAll(resources);
   }
 
   public static void main(String[] args) throws InterruptedException {
-    HegelConfig config;
-    try {
-      if (List.of(args).contains("--help")) {
-        System.out.print(HegelConfig.usage());
-        return;
-      }
-      config = HegelConfig.load(System.getenv(), args);
-    } catch (Config.ConfigException e) {
-      System.err.println("hegel: " + e.getMessage());
-      System.exit(2);
-      return;
-    }
-    Hegel hegel;
-    try {
-      hegel = start(config);
-    } catch (RuntimeException e) {
-      System.err.println("hegel: cannot start: " + e.getMessage());
-      log.debug("start-up failure", e);
-      System.exit(1);
-      return;
-    }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      hegel.close();
-      stopped.countDown();
-    }, "shutdown"));
-    System.out.println("hegel " + version() + " is up on " + config.httpAddress().getHostAddress() + ":"
-        + hegel.httpPort() + " with hardware from tink-server at " + config.grpcAuthority());
-    System.out.println("  /2009-04-04/  /latest/ (and dated versions)  /<prefix>/meta-data (NoCloud)  "
-        + config.customEndpoints().stream().map(CustomEndpoint::path).sorted().collect(Collectors.joining("  "))
-        + "  /healthz  /metrics");
-    System.out.println("  machine credential " + (config.requireCredential() ? "required"
-        : config.machineKeyFile() != null ? "checked when sent" : "off") + "; IMDSv2 token "
-        + (config.requireImdsToken() ? "required" : "optional"));
-    System.out.flush();
-    stopped.await();
+    ServiceProcess.main("hegel", args, HegelConfig::usage, HegelConfig::load, Hegel::start, (config, hegel) -> {
+      System.out.println("hegel " + version() + " is up on " + config.httpAddress().getHostAddress() + ":"
+          + hegel.httpPort() + " with hardware from tink-server at " + config.grpcAuthority());
+      System.out.println("  /2009-04-04/  /latest/ (and dated versions)  /<prefix>/meta-data (NoCloud)  "
+          + config.customEndpoints().stream().map(CustomEndpoint::path).sorted().collect(Collectors.joining("  "))
+          + "  /healthz  /metrics");
+      System.out.println("  machine credential " + (config.requireCredential() ? "required"
+          : config.machineKeyFile() != null ? "checked when sent" : "off") + "; IMDSv2 token "
+          + (config.requireImdsToken() ? "required" : "optional"));
+      return true;
+    });
   }
 }

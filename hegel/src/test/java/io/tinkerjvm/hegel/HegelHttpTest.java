@@ -248,6 +248,9 @@ class HegelHttpTest {
     // a chain read from the right: the nearest address the proxy did not add itself
     assertBody(200, "b1", Curl.get(PROXY, base + "/2009-04-04/meta-data/hostname",
         "X-Forwarded-For: " + A + ", " + B));
+    // the same chain sent as two header lines
+    assertBody(200, "b1", Curl.get(PROXY, base + "/2009-04-04/meta-data/hostname",
+        "X-Forwarded-For: " + A, "X-Forwarded-For: " + B));
     // the proxy itself is no machine
     assertEquals(404, Curl.get(PROXY, base + "/2009-04-04/meta-data/hostname").status());
   }

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tinkerjvm.runtime.Config;
+import io.tinkerjvm.runtime.ServiceProcess;
 import io.tinkerjvm.runtime.grpc.GrpcServer;
 import io.tinkerjvm.runtime.http.StatusHttpServer;
 import io.tinkerjvm.tink.db.ChangeNotifier;
@@ -32,13 +33,9 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** tink-server's process: owns start-up order and shutdown, nothing else. */
 public final class TinkServer implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(TinkServer.class);
   /** Batches in flight at once. One gives the largest batches: the next one fills while it commits. */
   private static final int REPORT_COMMITTERS = 1;
 
@@ -146,55 +143,23 @@ public final class TinkServer implements AutoCloseable {
 
   @Override
   public void close() {
-    for (int i = resources.size() - 1; i >= 0; i--) {
-      try {
-        resources.get(i).close();
-      } catch (Exception e) {
-        log.warn("while stopping: {}", e.toString());
-      }
-    }
-    resources.clear();
+    ServiceProcess.closeAll(resources);
   }
 
   public static void main(String[] args) throws InterruptedException {
-    TinkServerConfig config;
-    try {
-      if (List.of(args).contains("--help")) {
-        System.out.print(TinkServerConfig.usage());
-        return;
-      }
-      config = TinkServerConfig.load(System.getenv(), args);
-    } catch (Config.ConfigException e) {
-      System.err.println("tink-server: " + e.getMessage());
-      System.exit(2);
-      return;
-    }
-    TinkServer server;
-    try {
-      server = start(config);
-    } catch (RuntimeException e) {
-      System.err.println("tink-server: cannot start: " + e.getMessage());
-      log.debug("start-up failure", e);
-      System.exit(1);
-      return;
-    }
-    if (config.onlyMigration()) {
-      System.out.println("tink-server: migrations applied to " + server.databaseDescription());
-      server.close();
-      return;
-    }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.close();
-      stopped.countDown();
-    }, "shutdown"));
-    String host = config.bindAddress();
-    System.out.println("tink-server " + version() + " is up");
-    System.out.println("  gRPC  " + host + ":" + server.grpcPort()
-        + "  (TINKERBELL_GRPC_AUTHORITY=127.0.0.1:" + server.grpcPort() + ")");
-    System.out.println("  HTTP  http://" + host + ":" + server.httpPort() + "/healthz  /version  /metrics");
-    System.out.println("  DB    " + server.databaseDescription());
-    System.out.flush();
-    stopped.await();
+    ServiceProcess.main("tink-server", args, TinkServerConfig::usage, TinkServerConfig::load, TinkServer::start,
+        (config, server) -> {
+          if (config.onlyMigration()) {
+            System.out.println("tink-server: migrations applied to " + server.databaseDescription());
+            return false;
+          }
+          String host = config.bindAddress();
+          System.out.println("tink-server " + version() + " is up");
+          System.out.println("  gRPC  " + host + ":" + server.grpcPort()
+              + "  (TINKERBELL_GRPC_AUTHORITY=127.0.0.1:" + server.grpcPort() + ")");
+          System.out.println("  HTTP  http://" + host + ":" + server.httpPort() + "/healthz  /version  /metrics");
+          System.out.println("  DB    " + server.databaseDescription());
+          return true;
+        });
   }
 }

@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -28,6 +29,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -125,18 +127,25 @@ public final class HegelHttpServer implements AutoCloseable {
       boolean keepAlive = HttpUtil.isKeepAlive(request);
       boolean head = request.method().equals(HttpMethod.HEAD);
       if (inline.getAsBoolean()) {
-        write(ctx, router.handle(method, uri, peer, request.headers()::get), keepAlive, head, request.protocolVersion());
+        write(ctx, router.handle(method, uri, peer, name -> header(request.headers(), name)), keepAlive, head,
+            request.protocolVersion());
       } else {
-        var headers = request.headers().copy();
+        HttpHeaders headers = request.headers().copy();
         HttpVersion version = request.protocolVersion();
         blocking.execute(() -> {
-          Reply reply = router.handle(method, uri, peer, headers::get);
+          Reply reply = router.handle(method, uri, peer, name -> header(headers, name));
           ctx.executor().execute(() -> {
             write(ctx, reply, keepAlive, head, version);
             ctx.flush();
           });
         });
       }
+    }
+
+    /** A header's lines joined with commas, so that X-Forwarded-For sent on several lines is read whole. */
+    private static String header(HttpHeaders headers, String name) {
+      List<String> all = headers.getAll(name);
+      return all.isEmpty() ? null : all.size() == 1 ? all.getFirst() : String.join(", ", all);
     }
 
     private void write(ChannelHandlerContext ctx, Reply reply, boolean keepAlive, boolean head, HttpVersion version) {
