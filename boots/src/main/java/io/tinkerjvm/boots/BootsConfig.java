@@ -132,7 +132,11 @@ public record BootsConfig(
     if (literal == null || literal.length != 4) {
       throw new Config.ConfigException(name + " must be an IPv4 address, got '" + v + "'");
     }
-    return (Inet4Address) Config.ipAddress(name, v);
+    try {
+      return (Inet4Address) InetAddress.getByAddress(literal);
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalStateException("four bytes are always an address", e);
+    }
   }
 
   private static List<Inet4Address> ipv4List(Config c, String name) {

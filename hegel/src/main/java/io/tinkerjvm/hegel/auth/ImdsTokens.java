@@ -1,13 +1,12 @@
 package io.tinkerjvm.hegel.auth;
 
+import io.tinkerjvm.runtime.auth.Hmac;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.InvalidKeyException;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.util.Arrays;
 import java.util.Base64;
-import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
@@ -26,7 +25,7 @@ public final class ImdsTokens {
   private final Clock clock;
 
   public ImdsTokens(byte[] key, Clock clock) {
-    this.key = new SecretKeySpec(key.clone(), "HmacSHA256");
+    this.key = Hmac.key(key.clone());
     this.clock = clock;
   }
 
@@ -55,17 +54,9 @@ public final class ImdsTokens {
   }
 
   private byte[] tag(String clientIp, long expires) {
-    try {
-      Mac m = Mac.getInstance("HmacSHA256");
-      m.init(key);
-      m.update(CONTEXT);
-      m.update(ByteBuffer.allocate(8).putLong(expires).array());
-      byte[] full = m.doFinal(clientIp.getBytes(StandardCharsets.UTF_8));
-      byte[] out = new byte[TAG_BYTES];
-      System.arraycopy(full, 0, out, 0, TAG_BYTES);
-      return out;
-    } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
-    }
+    byte[] full = Hmac.sha256(key, CONTEXT, ByteBuffer.allocate(8).putLong(expires).array(),
+        clientIp.getBytes(StandardCharsets.UTF_8));
+    return Arrays.copyOf(full, TAG_BYTES);
   }
+
 }

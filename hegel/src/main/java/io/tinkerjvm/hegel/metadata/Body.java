@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 public record Body(byte[] bytes, String contentType) {
   public static final String TEXT = "text/plain; charset=utf-8";
   public static final String JSON = "application/json";
-  public static final Body EMPTY_TEXT = text("");
 
   public static Body text(String s) {
     return new Body(s.getBytes(StandardCharsets.UTF_8), TEXT);

@@ -5,11 +5,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.InvalidKeyException;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
-import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
@@ -27,7 +24,7 @@ public final class MachineCredentials {
   private final SecretKeySpec key;
 
   private MachineCredentials(byte[] key) {
-    this.key = new SecretKeySpec(key, "HmacSHA256");
+    this.key = Hmac.key(key);
   }
 
   /**
@@ -93,14 +90,7 @@ public final class MachineCredentials {
   }
 
   private byte[] mac(String hardwareId) {
-    try {
-      Mac m = Mac.getInstance("HmacSHA256");
-      m.init(key);
-      m.update(CONTEXT);
-      return m.doFinal(hardwareId.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
-    }
+    return Hmac.sha256(key, CONTEXT, hardwareId.getBytes(StandardCharsets.UTF_8));
   }
 
   @Override
