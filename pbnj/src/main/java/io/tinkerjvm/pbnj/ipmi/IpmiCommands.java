@@ -15,6 +15,7 @@ final class IpmiCommands {
   // application network function
   static final int COLD_RESET = 0x02;
   static final int WARM_RESET = 0x03;
+  static final int GET_CHANNEL_INFO = 0x42;
   static final int SET_USER_ACCESS = 0x43;
   static final int GET_USER_ACCESS = 0x44;
   static final int SET_USER_NAME = 0x45;
@@ -111,13 +112,34 @@ final class IpmiCommands {
     return out;
   }
 
-  /** Set User Access on this channel: IPMI messaging on, the privilege limit, no session limit. */
-  static byte[] userAccess(int userId, int privilege) {
-    return new byte[] {(byte) (0x80 | 0x10 | CURRENT_CHANNEL), (byte) userId, (byte) privilege, 0};
+  /** Set User Access on a channel: IPMI messaging on, the privilege limit, no session limit. */
+  static byte[] userAccess(int channel, int userId, int privilege) {
+    return new byte[] {(byte) (0x80 | 0x10 | (channel & 0x0f)), (byte) userId, (byte) privilege, 0};
   }
 
-  static byte[] getUserAccess(int userId) {
-    return new byte[] {CURRENT_CHANNEL, (byte) userId};
+  static byte[] getUserAccess(int channel, int userId) {
+    return new byte[] {(byte) (channel & 0x0f), (byte) userId};
+  }
+
+  /** The channel number a Get Channel Info answer for "this channel" names. */
+  static int channelOf(byte[] response) {
+    return response.length == 0 ? 1 : response[0] & 0x0f;
+  }
+
+  /** Names the commands we send, for error messages. */
+  static String describe(int command) {
+    return switch (command) {
+      case CHASSIS_CONTROL -> "Chassis Control";
+      case SET_SYSTEM_BOOT_OPTIONS -> "Set System Boot Options";
+      case GET_SYSTEM_BOOT_OPTIONS -> "Get System Boot Options";
+      case GET_CHANNEL_INFO -> "Get Channel Info";
+      case SET_USER_ACCESS -> "Set User Access";
+      case GET_USER_ACCESS -> "Get User Access";
+      case SET_USER_NAME -> "Set User Name";
+      case GET_USER_NAME -> "Get User Name";
+      case SET_USER_PASSWORD -> "Set User Password";
+      default -> String.format("IPMI command %02Xh", command);
+    };
   }
 
   /** The number of user ids a Get User Access answer reports (bits 5:0 of its first byte). */

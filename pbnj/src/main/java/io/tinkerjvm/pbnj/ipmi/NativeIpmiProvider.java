@@ -205,7 +205,30 @@ public final class NativeIpmiProvider implements BmcProvider, AutoCloseable {
     }
 
     private byte[] request(NetworkFunction netFn, int command, byte... data) throws BmcException {
-      return ((IpmiRequest.Response) send(new IpmiRequest(suite, netFn, command, data))).data();
+      try {
+        return ((IpmiRequest.Response) send(new IpmiRequest(suite, netFn, command, data))).data();
+      } catch (BmcException e) {
+        throw new BmcException(e.kind(), describeCommand(netFn, command) + ": " + e.getMessage(), e);
+      }
+    }
+
+    private static String describeCommand(NetworkFunction netFn, int command) {
+      if (netFn == NetworkFunction.ApplicationRequest && (command == IpmiCommands.COLD_RESET
+          || command == IpmiCommands.WARM_RESET)) {
+        return command == IpmiCommands.COLD_RESET ? "Cold Reset" : "Warm Reset";
+      }
+      return IpmiCommands.describe(command);
+    }
+
+    private int channel = -1;
+
+    /** The LAN channel this session runs on, which the user-access commands must name. */
+    private int channel() throws BmcException {
+      if (channel < 0) {
+        channel = IpmiCommands.channelOf(request(NetworkFunction.ApplicationRequest, IpmiCommands.GET_CHANNEL_INFO,
+            (byte) IpmiCommands.CURRENT_CHANNEL));
+      }
+      return channel;
     }
 
     @Override
@@ -256,7 +279,7 @@ public final class NativeIpmiProvider implements BmcProvider, AutoCloseable {
       request(NetworkFunction.ApplicationRequest, IpmiCommands.SET_USER_PASSWORD,
           IpmiCommands.userPassword(id, IpmiCommands.PASSWORD_SET, account.password().reveal()));
       if (account.role() != null) {
-        request(NetworkFunction.ApplicationRequest, IpmiCommands.SET_USER_ACCESS, IpmiCommands.userAccess(id,
+        request(NetworkFunction.ApplicationRequest, IpmiCommands.SET_USER_ACCESS, IpmiCommands.userAccess(channel(), id,
             account.role() == UserAccount.Role.ADMIN ? IpmiCommands.PRIVILEGE_ADMIN : IpmiCommands.PRIVILEGE_USER));
       }
       request(NetworkFunction.ApplicationRequest, IpmiCommands.SET_USER_PASSWORD,
@@ -273,7 +296,7 @@ public final class NativeIpmiProvider implements BmcProvider, AutoCloseable {
       request(NetworkFunction.ApplicationRequest, IpmiCommands.SET_USER_PASSWORD,
           IpmiCommands.userPassword(id, IpmiCommands.PASSWORD_DISABLE_USER, null));
       request(NetworkFunction.ApplicationRequest, IpmiCommands.SET_USER_ACCESS,
-          IpmiCommands.userAccess(id, IpmiCommands.PRIVILEGE_NO_ACCESS));
+          IpmiCommands.userAccess(channel(), id, IpmiCommands.PRIVILEGE_NO_ACCESS));
       request(NetworkFunction.ApplicationRequest, IpmiCommands.SET_USER_NAME, IpmiCommands.userName(id, ""));
     }
 
@@ -284,15 +307,15 @@ public final class NativeIpmiProvider implements BmcProvider, AutoCloseable {
 
     private int maxUsers() throws BmcException {
       return IpmiCommands.maxUsers(request(NetworkFunction.ApplicationRequest, IpmiCommands.GET_USER_ACCESS,
-          IpmiCommands.getUserAccess(1)));
+          IpmiCommands.getUserAccess(channel(), 1)));
     }
 
     private String userName(int id) throws BmcException {
       try {
         return IpmiCommands.nameOf(request(NetworkFunction.ApplicationRequest, IpmiCommands.GET_USER_NAME, (byte) id));
       } catch (BmcException e) {
-        if (e.kind() == Kind.UNSUPPORTED) {
-          return ""; // an id the BMC has no record for counts as free
+        if (e.kind() == Kind.UNSUPPORTED || e.kind() == Kind.FAILED) {
+          return ""; // BMCs answer an error (ipmi_sim: CCh) for an id that was never named: a free slot
         }
         throw e;
       }
