@@ -10,6 +10,13 @@ import io.tinkerjvm.runtime.Config;
 import io.tinkerjvm.runtime.ServiceProcess;
 import io.tinkerjvm.runtime.grpc.GrpcServer;
 import io.tinkerjvm.runtime.http.StatusHttpServer;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.tinkerjvm.tink.bmc.BmcDriver;
+import io.tinkerjvm.tink.bmc.BmcRepository;
+import io.tinkerjvm.tink.bmc.BmcVault;
+import io.tinkerjvm.tink.bmc.PbnjSteps;
 import io.tinkerjvm.tink.db.ChangeNotifier;
 import io.tinkerjvm.tink.db.Database;
 import io.tinkerjvm.tink.db.EmbeddedDatabase;
@@ -33,6 +40,7 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 
 /** tink-server's process: owns start-up order and shutdown, nothing else. */
 public final class TinkServer implements AutoCloseable {
@@ -84,11 +92,19 @@ public final class TinkServer implements AutoCloseable {
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
 
-    HardwareRepository hardware = new HardwareRepository(db);
+    BmcRepository bmcs = new BmcRepository(db, BmcVault.load(config.bmcKey(), config.bmcKeyFile()));
+    HardwareRepository hardware = new HardwareRepository(db, bmcs);
     HardwareFeed feed = new HardwareFeed(hardware, notifier);
     resources.add(feed);
     TemplateRepository templates = new TemplateRepository(db);
-    WorkflowRepository workflows = new WorkflowRepository(db);
+    WorkflowRepository workflows = new WorkflowRepository(db, config.pbnjAuthority() != null);
+    if (config.pbnjAuthority() != null) {
+      // plaintext for now, as every gRPC link in the stack (TLS everywhere is issue 9)
+      ManagedChannel pbnj = Grpc.newChannelBuilder(config.pbnjAuthority(), InsecureChannelCredentials.create()).build();
+      resources.add(() -> pbnj.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+      resources.add(new BmcDriver(bmcs, new PbnjSteps(pbnj, config.bmcStepTimeout()), config.pbnjAuthority(),
+          notifier));
+    }
     WorkflowDataRepository data = new WorkflowDataRepository(db, config.workflowDataVersions());
     WorkflowWatchers watchers = new WorkflowWatchers(workflows, notifier);
     resources.add(watchers);
@@ -159,6 +175,9 @@ public final class TinkServer implements AutoCloseable {
               + "  (TINKERBELL_GRPC_AUTHORITY=127.0.0.1:" + server.grpcPort() + ")");
           System.out.println("  HTTP  http://" + host + ":" + server.httpPort() + "/healthz  /version  /metrics");
           System.out.println("  DB    " + server.databaseDescription());
+          System.out.println("  PBnJ  " + (config.pbnjAuthority() == null
+              ? "off: machines with metadata.bmc are not power-managed (--pbnj-authority)"
+              : config.pbnjAuthority() + ": workflows netboot their machines through their BMCs"));
           return true;
         });
   }

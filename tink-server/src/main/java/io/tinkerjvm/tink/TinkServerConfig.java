@@ -22,11 +22,15 @@ public record TinkServerConfig(
     int embeddedDbPort,
     int workflowDataVersions,
     Duration deadlineCheckInterval,
-    boolean onlyMigration) {
+    boolean onlyMigration,
+    String pbnjAuthority,
+    Path bmcKeyFile,
+    String bmcKey,
+    Duration bmcStepTimeout) {
 
   public static final List<String> SETTINGS = List.of("bind-address", "grpc-port", "http-port", "db-url",
       "db-user", "db-password", "db-pool-size", "data-dir", "embedded-db-port", "workflow-data-versions",
-      "deadline-check-interval", "only-migration", "help");
+      "deadline-check-interval", "only-migration", "pbnj-authority", "bmc-key-file", "bmc-step-timeout", "help");
 
   public static TinkServerConfig load(Map<String, String> env, String... args) {
     Config c = Config.load("TINK_", env, args);
@@ -35,6 +39,15 @@ public record TinkServerConfig(
       throw new Config.ConfigException("unknown setting --" + unknown.getFirst() + "; known: " + SETTINGS);
     }
     String url = c.find("db-url").orElseGet(() -> legacyPgUrl(env));
+    Path dataDir = Path.of(c.string("data-dir", defaultDataDir(env)));
+    String pbnj = c.string("pbnj-authority", "").trim();
+    if (!pbnj.isEmpty() && !pbnj.matches("[A-Za-z0-9.\\[\\]:_-]+:\\d{1,5}")) {
+      throw new Config.ConfigException("pbnj-authority must be host:port (like 127.0.0.1:50051), got '" + pbnj + "'");
+    }
+    Duration stepTimeout = c.duration("bmc-step-timeout", Duration.ofMinutes(3));
+    if (stepTimeout.isNegative() || stepTimeout.isZero()) {
+      throw new Config.ConfigException("bmc-step-timeout must be longer than zero");
+    }
     return new TinkServerConfig(
         c.string("bind-address", "0.0.0.0"),
         c.integer("grpc-port", 42113),
@@ -43,11 +56,16 @@ public record TinkServerConfig(
         c.string("db-user", null, "PGUSER"),
         c.string("db-password", null, "PGPASSWORD"),
         c.integer("db-pool-size", 20),
-        Path.of(c.string("data-dir", defaultDataDir(env))),
+        dataDir,
         c.integer("embedded-db-port", 0),
         c.integer("workflow-data-versions", 3, "MAX_WORKFLOW_DATA_VERSIONS"),
         c.duration("deadline-check-interval", Duration.ofSeconds(1)),
-        c.bool("only-migration", false, "ONLY_MIGRATION"));
+        c.bool("only-migration", false, "ONLY_MIGRATION"),
+        pbnj.isEmpty() ? null : pbnj,
+        Path.of(c.string("bmc-key-file", dataDir.resolve("bmc.key").toString())),
+        // the key itself only from the environment: a flag would show in the process list
+        env.get("TINK_BMC_KEY"),
+        stepTimeout);
   }
 
   /** Tinkerbell's deployments set PGHOST and friends; with PGHOST present we build the URL from them. */
@@ -86,6 +104,11 @@ public record TinkServerConfig(
           --workflow-data-versions=3    versions of workflow data that keep their bytes
           --deadline-check-interval=1s  how often overrun actions are ended as TIMEOUT
           --only-migration              apply database migrations and exit
+          --pbnj-authority=host:50051   PBnJ, to netboot a workflow's machines through their BMCs
+                                        (metadata.bmc) and boot them from disk when it succeeds
+          --bmc-key-file=DATA/bmc.key   the key BMC passwords are sealed with (made on first start);
+                                        or TINK_BMC_KEY=<base64 of 32 bytes>
+          --bmc-step-timeout=3m         how long one PBnJ step (boot device, power cycle) may take
         """;
   }
 }

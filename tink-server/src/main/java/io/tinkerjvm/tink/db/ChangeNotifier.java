@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
 public final class ChangeNotifier implements AutoCloseable {
   public static final String HARDWARE = "tink_hardware";
   public static final String WORKFLOW = "tink_workflow";
+  /** BMC operations queued for PBnJ. */
+  public static final String BMC = "tink_bmc";
 
   private static final Logger log = LoggerFactory.getLogger(ChangeNotifier.class);
 
@@ -42,7 +44,7 @@ public final class ChangeNotifier implements AutoCloseable {
     if (password != null) {
       props.setProperty("password", password);
     }
-    for (String channel : List.of(HARDWARE, WORKFLOW)) {
+    for (String channel : List.of(HARDWARE, WORKFLOW, BMC)) {
       listeners.put(channel, new CopyOnWriteArrayList<>());
     }
     this.thread = Thread.ofPlatform().daemon().name("pg-notify").start(this::loop);

@@ -3,6 +3,7 @@ package io.tinkerjvm.tink.hardware;
 import io.tinkerjvm.proto.tink.hardware.Hardware;
 import io.tinkerjvm.runtime.errors.AlreadyExistsException;
 import io.tinkerjvm.runtime.errors.NotFoundException;
+import io.tinkerjvm.tink.bmc.BmcRepository;
 import io.tinkerjvm.tink.db.ChangeNotifier;
 import io.tinkerjvm.tink.db.Database;
 import java.sql.Connection;
@@ -21,16 +22,24 @@ public final class HardwareRepository {
   private static final long WRITE_LOCK = 0x7417_4a52_0001L;
 
   private final Database db;
+  private final BmcRepository bmcs;
 
-  public HardwareRepository(Database db) {
+  public HardwareRepository(Database db, BmcRepository bmcs) {
     this.db = db;
+    this.bmcs = bmcs;
   }
 
   /** A change to one record: {@code hardware} is empty when it was deleted. */
   public record Change(long revision, UUID id, Optional<Hardware> hardware) {}
 
-  /** Inserts or replaces a record (reviving a deleted one); returns the new revision. */
-  public long push(HardwareDocument doc) {
+  /**
+   * Inserts or replaces a record (reviving a deleted one); returns the new revision. A BMC in
+   * {@code metadata.bmc} is stored apart, its password sealed, and the record without the password.
+   */
+  public long push(HardwareDocument pushed) {
+    Optional<BmcSpec> bmc = BmcSpec.fromMetadata(pushed.hardware().getMetadata());
+    HardwareDocument doc = bmc.isEmpty() ? pushed : new HardwareDocument(pushed.id(), pushed.hardware().toBuilder()
+        .setMetadata(BmcSpec.withoutPassword(pushed.hardware().getMetadata())).build(), pushed.macs(), pushed.ips());
     return db.inTransaction(c -> {
       lockWrites(c);
       try (PreparedStatement ps = c.prepareStatement(
@@ -58,6 +67,7 @@ public final class HardwareRepository {
         }
       }
       replaceLookups(c, doc);
+      bmcs.storeWithHardware(c, doc.id(), bmc);
       ChangeNotifier.notify(c, ChangeNotifier.HARDWARE, Long.toString(revision));
       return revision;
     });

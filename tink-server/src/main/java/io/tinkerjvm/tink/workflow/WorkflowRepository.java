@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tinkerjvm.runtime.errors.NotFoundException;
+import io.tinkerjvm.tink.bmc.BmcRepository;
 import io.tinkerjvm.tink.db.ChangeNotifier;
 import io.tinkerjvm.tink.db.Database;
 import io.tinkerjvm.tink.workflow.WorkflowPlan.PlannedAction;
@@ -33,9 +34,16 @@ public final class WorkflowRepository {
   private static final int MAX_MESSAGE = 4096;
 
   private final Database db;
+  private final boolean manageBmcs;
 
   public WorkflowRepository(Database db) {
+    this(db, false);
+  }
+
+  /** @param manageBmcs tink-server drives PBnJ: new workflows netboot their machines and mark themselves managed */
+  public WorkflowRepository(Database db, boolean manageBmcs) {
     this.db = db;
+    this.manageBmcs = manageBmcs;
   }
 
   public record StoredWorkflow(UUID id, UUID templateId, String hardware, ActionState state, String data,
@@ -55,8 +63,9 @@ public final class WorkflowRepository {
     UUID id = UUID.randomUUID();
     db.inTransaction(c -> {
       try (PreparedStatement ps = c.prepareStatement("""
-          INSERT INTO workflow (id, template_id, hardware, data, total_actions, global_timeout_s, next_worker)
-          VALUES (?, ?, ?::jsonb, ?, ?, ?, ?)""")) {
+          INSERT INTO workflow (id, template_id, hardware, data, total_actions, global_timeout_s, next_worker,
+            bmc_managed)
+          VALUES (?, ?, ?::jsonb, ?, ?, ?, ?, ?)""")) {
         ps.setObject(1, id);
         ps.setObject(2, templateId);
         ps.setString(3, hardwareJson == null || hardwareJson.isBlank() ? "{}" : hardwareJson);
@@ -64,6 +73,7 @@ public final class WorkflowRepository {
         ps.setInt(5, plan.actions().size());
         ps.setLong(6, plan.globalTimeoutSeconds());
         ps.setString(7, plan.actions().getFirst().workerId());
+        ps.setBoolean(8, manageBmcs);
         ps.executeUpdate();
       }
       try (PreparedStatement ps = c.prepareStatement("""
@@ -89,6 +99,9 @@ public final class WorkflowRepository {
           ps.addBatch();
         }
         ps.executeBatch();
+      }
+      if (manageBmcs) {
+        BmcRepository.queueNetboots(c, id, plan.actions().stream().map(PlannedAction::workerId).toList());
       }
       ChangeNotifier.notify(c, ChangeNotifier.WORKFLOW, id.toString());
       return null;

@@ -11,6 +11,8 @@ import io.tinkerjvm.tink.TinkServerConfig;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -24,11 +26,15 @@ public final class RunningTink implements AutoCloseable {
     this(TestPostgres.freshDatabase());
   }
 
-  public RunningTink(String dbUrl) {
+  /** A fixed key for sealing BMC passwords, so tests never write one into the home folder. */
+  public static final String BMC_KEY = "c2VhbGVkLWJtYy1wYXNzd29yZHMtaW4tdGhlLXRlc3Q=";
+
+  public RunningTink(String dbUrl, String... extraArgs) {
     this.dbUrl = dbUrl;
-    this.server = TinkServer.start(TinkServerConfig.load(Map.of(),
-        "--bind-address=127.0.0.1", "--grpc-port=0", "--http-port=0", "--db-url=" + dbUrl,
-        "--db-user=postgres", "--deadline-check-interval=100ms", "--db-pool-size=8"));
+    List<String> args = new ArrayList<>(List.of("--bind-address=127.0.0.1", "--grpc-port=0", "--http-port=0",
+        "--db-url=" + dbUrl, "--db-user=postgres", "--deadline-check-interval=100ms", "--db-pool-size=8"));
+    args.addAll(List.of(extraArgs));
+    this.server = TinkServer.start(TinkServerConfig.load(Map.of("TINK_BMC_KEY", BMC_KEY), args.toArray(String[]::new)));
     this.channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.grpcPort(),
         InsecureChannelCredentials.create()).build();
   }
