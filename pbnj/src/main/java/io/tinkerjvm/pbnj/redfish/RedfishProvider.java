@@ -11,6 +11,7 @@ import io.tinkerjvm.pbnj.bmc.BootDevice;
 import io.tinkerjvm.pbnj.bmc.PowerCommand;
 import io.tinkerjvm.pbnj.bmc.PowerState;
 import io.tinkerjvm.pbnj.bmc.UserAccount;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,12 +70,25 @@ public final class RedfishProvider implements BmcProvider, AutoCloseable {
       throw new BmcException(Kind.FAILED, "BMC " + target.key() + " accepted the login but sent no X-Auth-Token");
     }
     c.useToken(r.token());
-    return new Session(c, target, r.location());
+    return new Session(c, target, sessionPath(r.location()));
   }
 
   @Override
   public void close() {
     http.shutdownNow();
+  }
+
+  /** The path of the session's Location; only the path, so that the logout cannot send the token to another host. */
+  static String sessionPath(String location) {
+    if (location == null || location.isBlank()) {
+      return null;
+    }
+    try {
+      String path = URI.create(location.trim()).getRawPath();
+      return path == null || path.isEmpty() ? null : path;
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   /** The ResetType for a command when the BMC allows {@code allowed} (null: it does not say). */
