@@ -13,6 +13,7 @@ import io.tinkerjvm.pbnj.bmcadmin.BmcGrpcService;
 import io.tinkerjvm.pbnj.ipmi.NativeIpmiProvider;
 import io.tinkerjvm.pbnj.machine.MachineGrpcService;
 import io.tinkerjvm.pbnj.machine.PowerControl;
+import io.tinkerjvm.pbnj.redfish.RedfishProvider;
 import io.tinkerjvm.pbnj.task.TaskGrpcService;
 import io.tinkerjvm.pbnj.task.TaskRunner;
 import io.tinkerjvm.runtime.ServiceProcess;
@@ -83,6 +84,7 @@ public final class Pbnj implements AutoCloseable {
   private BmcProvider provider(String name, PbnjConfig config) {
     return switch (name) {
       case "ipmi" -> new NativeIpmiProvider(config.ipmiCipherSuite(), config.requestTimeout());
+      case "redfish" -> new RedfishProvider(config.requestTimeout(), config.redfishCaFile());
       default -> {
         missing.put(name, "not built yet");
         yield null;
