@@ -23,7 +23,8 @@ public final class ProviderChain {
     VENDOR_HINTS.put("redfish", List.of("redfish"));
     VENDOR_HINTS.put("racadm", List.of("racadm"));
     for (String dell : List.of("dell", "idrac")) {
-      VENDOR_HINTS.put(dell, List.of("redfish", "racadm", "ipmi", "ipmitool"));
+      // racadm last: it can only take the password as an argument, visible in the process list
+      VENDOR_HINTS.put(dell, List.of("redfish", "ipmi", "ipmitool", "racadm"));
     }
     for (String redfishFirst : List.of("hp", "hpe", "ilo", "lenovo", "xcc", "supermicro", "smc", "asrockrack",
         "gigabyte", "quanta", "openbmc")) {
