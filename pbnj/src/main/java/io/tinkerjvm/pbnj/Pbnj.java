@@ -11,8 +11,10 @@ import io.tinkerjvm.pbnj.bmc.BmcProvider;
 import io.tinkerjvm.pbnj.bmc.ProviderChain;
 import io.tinkerjvm.pbnj.bmcadmin.BmcGrpcService;
 import io.tinkerjvm.pbnj.ipmi.NativeIpmiProvider;
+import io.tinkerjvm.pbnj.ipmitool.IpmitoolProvider;
 import io.tinkerjvm.pbnj.machine.MachineGrpcService;
 import io.tinkerjvm.pbnj.machine.PowerControl;
+import io.tinkerjvm.pbnj.racadm.RacadmProvider;
 import io.tinkerjvm.pbnj.redfish.RedfishProvider;
 import io.tinkerjvm.pbnj.task.TaskGrpcService;
 import io.tinkerjvm.pbnj.task.TaskRunner;
@@ -85,11 +87,19 @@ public final class Pbnj implements AutoCloseable {
     return switch (name) {
       case "ipmi" -> new NativeIpmiProvider(config.ipmiCipherSuite(), config.requestTimeout());
       case "redfish" -> new RedfishProvider(config.requestTimeout(), config.redfishCaFile());
-      default -> {
-        missing.put(name, "not built yet");
-        yield null;
-      }
+      case "ipmitool" -> executable(config.ipmitoolPath())
+          ? new IpmitoolProvider(config.ipmitoolPath(), config.ipmiCipherSuite(), config.requestTimeout())
+          : leftOut(name, "ipmitool is not installed (--ipmitool-path=" + config.ipmitoolPath() + ")");
+      case "racadm" -> executable(config.racadmPath())
+          ? new RacadmProvider(config.racadmPath(), config.requestTimeout())
+          : leftOut(name, "racadm is not installed (--racadm-path=" + config.racadmPath() + ")");
+      default -> throw new IllegalArgumentException("unknown provider " + name);
     };
+  }
+
+  private BmcProvider leftOut(String name, String why) {
+    missing.put(name, why);
+    return null;
   }
 
   /** True when {@code command} is an executable path or is found on PATH. */

@@ -75,7 +75,7 @@ class PbnjServiceTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"ipmi"})
+  @ValueSource(strings = {"ipmi", "ipmitool"})
   void powersOnOffAndReadsStatus(String provider) {
     StatusResponse status = client.await(power(provider, PowerAction.POWER_ACTION_STATUS, 0), 5000);
     assertEquals("off", status.getResult());
@@ -93,7 +93,7 @@ class PbnjServiceTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"ipmi"})
+  @ValueSource(strings = {"ipmi", "ipmitool"})
   void cyclesARunningMachineAndPowersOnAnOffOne(String provider) {
     StatusResponse fromOff = client.await(power(provider, PowerAction.POWER_ACTION_CYCLE, 0), 5000);
     assertTrue(fromOff.getMessagesList().contains("machine is off: powering on instead of cycling"));
@@ -109,7 +109,7 @@ class PbnjServiceTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"ipmi"})
+  @ValueSource(strings = {"ipmi", "ipmitool"})
   void softOffAsksTheOsFirst(String provider) {
     sim.setPower(true);
     StatusResponse off = client.await(power(provider, PowerAction.POWER_ACTION_OFF, 2), 5000);
@@ -127,7 +127,7 @@ class PbnjServiceTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"ipmi"})
+  @ValueSource(strings = {"ipmi", "ipmitool"})
   void setsPxeForTheNextBoot(String provider) {
     String id = client.machine.bootDevice(DeviceRequest.newBuilder().setAuthn(good()).setVendor(vendor(provider))
         .setBootDevice(BootDevice.BOOT_DEVICE_PXE).build()).getTaskId();
@@ -139,7 +139,7 @@ class PbnjServiceTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"ipmi"})
+  @ValueSource(strings = {"ipmi", "ipmitool"})
   void wrongPasswordIsUnauthenticated(String provider) {
     String id = client.machine.power(PowerRequest.newBuilder().setAuthn(authn(sim.host(), IpmiSim.USER, "wrong"))
         .setVendor(vendor(provider)).setPowerAction(PowerAction.POWER_ACTION_STATUS).build()).getTaskId();
@@ -149,7 +149,7 @@ class PbnjServiceTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"ipmi"})
+  @ValueSource(strings = {"ipmi", "ipmitool"})
   void unreachableBmcEndsDeadlineExceededWithinTheTimeout(String provider) throws Exception {
     long t0 = System.nanoTime();
     String id = client.machine.power(PowerRequest.newBuilder()
@@ -198,7 +198,7 @@ class PbnjServiceTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"ipmi"})
+  @ValueSource(strings = {"ipmi", "ipmitool"})
   void createsUpdatesAndDeletesBmcUsers(String provider) {
     String user = "op" + provider.length();
     client.await(client.bmc.createUser(CreateUserRequest.newBuilder().setAuthn(good()).setVendor(vendor(provider))

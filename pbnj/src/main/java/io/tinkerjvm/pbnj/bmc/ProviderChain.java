@@ -97,6 +97,7 @@ public final class ProviderChain {
   public <T> T run(List<BmcProvider> chain, BmcTarget target, Instant deadline, Progress progress,
       boolean idempotent, Operation<T> op) throws BmcException, InterruptedException {
     BmcException last = null;
+    List<String> unsupported = new ArrayList<>();
     for (int i = 0; i < chain.size(); i++) {
       BmcProvider provider = chain.get(i);
       boolean more = i + 1 < chain.size();
@@ -123,9 +124,16 @@ public final class ProviderChain {
           return op.apply(session, deadline, progress);
         } catch (BmcException e) {
           last = e;
-          if (e.kind() == BmcException.Kind.UNSUPPORTED && more) {
-            progress.message(e.getMessage() + "; trying " + chain.get(i + 1).name());
-            break;
+          if (e.kind() == BmcException.Kind.UNSUPPORTED) {
+            unsupported.add(provider.name() + ": " + e.getMessage());
+            if (more) {
+              progress.message(e.getMessage() + "; trying " + chain.get(i + 1).name());
+              break;
+            }
+            if (unsupported.size() > 1) {
+              throw new BmcException(BmcException.Kind.UNSUPPORTED, "no provider could do it (" + String.join("; ",
+                  unsupported) + ")");
+            }
           }
           if (e.kind() == BmcException.Kind.UNREACHABLE && idempotent && attempt < retries
               && backoff(attempt, deadline)) {
