@@ -29,17 +29,17 @@ import org.metricshub.ipmi.core.coding.protocol.AuthenticationType;
 import org.metricshub.ipmi.core.coding.security.CipherSuite;
 
 /**
- * IPMI 2.0 over RMCP+ in the JVM, with ipmi-java (the stand-in for ipmi4j). One connector (one UDP socket and
- * its threads) serves every session. The cipher suite is fixed by configuration, never negotiated:
- * asking a BMC for its suites hangs on some (ipmi_sim among them) and lets a downgrade pick a weak one.
+ * IPMI 2.0 over RMCP+ in the JVM, with ipmi-java (the stand-in for ipmi4j). Each session has a connector
+ * (a UDP socket and its listener) of its own: sharing one, a hundred sessions opened at once to BMCs on
+ * one address had their handshake answers crossed and failed authentication now and then. The cipher
+ * suite is fixed by configuration, never negotiated: asking a BMC for its suites hangs on some (ipmi_sim
+ * among them) and lets a downgrade pick a weak one.
  */
-public final class NativeIpmiProvider implements BmcProvider, AutoCloseable {
+public final class NativeIpmiProvider implements BmcProvider {
   public static final int DEFAULT_PORT = 623;
 
   private final int cipherSuite;
   private final Duration requestTimeout;
-  private final Object lock = new Object();
-  private IpmiConnector connector;
 
   /** @param cipherSuite 3 (HMAC-SHA1, HMAC-SHA1-96, AES-CBC-128) or 17 (the same with SHA-256) */
   public NativeIpmiProvider(int cipherSuite, Duration requestTimeout) {
@@ -63,19 +63,6 @@ public final class NativeIpmiProvider implements BmcProvider, AutoCloseable {
     return CipherSuite.getCipherSuites(record).getFirst();
   }
 
-  private IpmiConnector connector() {
-    synchronized (lock) {
-      if (connector == null) {
-        try {
-          connector = new IpmiConnector(0);
-        } catch (IOException e) {
-          throw new UncheckedIOException("cannot open a UDP socket for IPMI: " + e.getMessage(), e);
-        }
-      }
-      return connector;
-    }
-  }
-
   @Override
   public BmcSession open(BmcTarget target, Instant deadline) throws BmcException {
     InetAddress address;
@@ -84,12 +71,18 @@ public final class NativeIpmiProvider implements BmcProvider, AutoCloseable {
     } catch (UnknownHostException e) {
       throw new BmcException(Kind.UNREACHABLE, "cannot resolve BMC host '" + target.host() + "'");
     }
-    IpmiConnector c = connector();
+    IpmiConnector c;
+    try {
+      c = new IpmiConnector(0);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open a UDP socket for IPMI: " + e.getMessage(), e);
+    }
     CipherSuite suite = suite(cipherSuite);
     ConnectionHandle handle;
     try {
       handle = c.createConnection(address, target.portOr(DEFAULT_PORT), suite, PrivilegeLevel.Administrator);
     } catch (IOException e) {
+      c.tearDown();
       throw new BmcException(Kind.UNREACHABLE, "cannot reach BMC " + target.key() + ": " + e.getMessage());
     }
     try {
@@ -160,16 +153,7 @@ public final class NativeIpmiProvider implements BmcProvider, AutoCloseable {
       }
     }
     c.closeConnection(handle);
-  }
-
-  @Override
-  public void close() {
-    synchronized (lock) {
-      if (connector != null) {
-        connector.tearDown();
-        connector = null;
-      }
-    }
+    c.tearDown();
   }
 
   private final class Session implements BmcSession {

@@ -73,8 +73,9 @@ public final class IpmitoolProvider implements BmcProvider {
   @Override
   public BmcSession open(BmcTarget target, Instant deadline) throws BmcException {
     Session session = new Session(target, deadline);
-    // ipmitool keeps no session between runs; one cheap command proves the address and the password
-    session.powerState();
+    // ipmitool keeps no session between runs; one cheap command proves the address and the password, and
+    // its answer serves the task's first power read (one process per status task instead of two)
+    session.loginState = session.powerState();
     return session;
   }
 
@@ -108,6 +109,9 @@ public final class IpmitoolProvider implements BmcProvider {
     private final BmcTarget target;
     private final Instant deadline;
 
+    /** The power state the login check read; taken by the first power read, then gone. */
+    private PowerState loginState;
+
     Session(BmcTarget target, Instant deadline) {
       this.target = target;
       this.deadline = deadline;
@@ -120,6 +124,11 @@ public final class IpmitoolProvider implements BmcProvider {
 
     @Override
     public PowerState powerState() throws BmcException {
+      PowerState fresh = loginState;
+      if (fresh != null) {
+        loginState = null;
+        return fresh;
+      }
       String out = ipmitool("read the power state", List.of("chassis", "power", "status"));
       Matcher m = POWER.matcher(out);
       if (!m.find()) {
@@ -138,6 +147,7 @@ public final class IpmitoolProvider implements BmcProvider {
         case CYCLE -> "cycle";
         case RESET -> "reset";
       };
+      loginState = null;
       ipmitool("power " + verb, List.of("chassis", "power", verb));
     }
 

@@ -1,34 +1,37 @@
 package io.tinkerjvm.pbnj.process;
 
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs an external tool (ipmitool, racadm) with a time limit. Both output streams are read to the end on
- * their own threads, so a tool that fills one pipe while we wait on the other cannot stall. At the limit
- * the tool and everything it started are killed. Its standard input is empty, so a tool that
- * would prompt for a password reads end-of-file (from /dev/null) instead of waiting for a terminal.
+ * Runs an external tool (ipmitool, racadm) with a time limit. Its output goes to two files in a private
+ * folder, read once it has exited: pipes need reader threads, and under load (a hundred tools at once on
+ * two cores) a reader can fall so far behind that its output is lost. At the limit the tool and
+ * everything it started are killed. Its standard input is empty, so a tool that would prompt for a
+ * password reads end-of-file (from /dev/null) instead of waiting for a terminal. At most
+ * {@code maxConcurrent} tools run at once; more wait their turn within their limit.
  */
 public final class CommandRunner {
-  /** How long the output readers may take to finish after the process is gone. */
-  private static final Duration DRAIN = Duration.ofSeconds(2);
-
   private static final File NO_INPUT = new File("/dev/null");
+
+  private final Semaphore slots;
+  private final Path scratch;
 
   /** How a run ended. */
   public enum Outcome {
     /** The process exited by itself; {@link Result#exitCode()} is its status. */
     EXITED,
-    /** The limit passed; the process and its descendants were killed. */
+    /** The limit passed (waiting for a slot or running); the process and its descendants were killed. */
     TIMED_OUT,
     /** The program could not be started (not installed, not executable); see {@link Result#startError()}. */
     CANNOT_START
@@ -45,6 +48,22 @@ public final class CommandRunner {
     }
   }
 
+  /** Four tools per core at once: they spend their time waiting on BMCs, but each start costs CPU. */
+  public CommandRunner() {
+    this(4 * Runtime.getRuntime().availableProcessors());
+  }
+
+  public CommandRunner(int maxConcurrent) {
+    this.slots = new Semaphore(maxConcurrent, true);
+    try {
+      this.scratch = Files.createTempDirectory("pbnj-tools-",
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot make a folder for tool output: " + e.getMessage(), e);
+    }
+    scratch.toFile().deleteOnExit();
+  }
+
   /**
    * @param environment variables added to this process's environment (the place for passwords: unlike
    *     arguments, other users cannot read them from the process list)
@@ -53,35 +72,61 @@ public final class CommandRunner {
   public Result run(List<String> command, Map<String, String> environment, Path workingDirectory, Duration limit)
       throws InterruptedException {
     long start = System.nanoTime();
-    ProcessBuilder builder = new ProcessBuilder(command);
-    builder.environment().putAll(environment);
-    builder.redirectInput(ProcessBuilder.Redirect.from(NO_INPUT));
-    if (workingDirectory != null) {
-      builder.directory(workingDirectory.toFile());
+    if (!slots.tryAcquire(Math.max(0, limit.toNanos()), TimeUnit.NANOSECONDS)) {
+      return new Result(Outcome.TIMED_OUT, -1, "", "waited " + limit.toMillis() + " ms for one of the running "
+          + command.getFirst() + " processes to end", elapsedSince(start), "");
     }
-    Process process;
+    Path out = null;
+    Path err = null;
     try {
-      process = builder.start();
+      out = Files.createTempFile(scratch, "out-", "");
+      err = Files.createTempFile(scratch, "err-", "");
+      ProcessBuilder builder = new ProcessBuilder(command)
+          .redirectInput(ProcessBuilder.Redirect.from(NO_INPUT))
+          .redirectOutput(out.toFile())
+          .redirectError(err.toFile());
+      builder.environment().putAll(environment);
+      if (workingDirectory != null) {
+        builder.directory(workingDirectory.toFile());
+      }
+      Process process;
+      try {
+        process = builder.start();
+      } catch (IOException e) {
+        return new Result(Outcome.CANNOT_START, -1, "", "", elapsedSince(start), startError(command.getFirst(), e));
+      }
+      boolean exited;
+      try {
+        exited = process.waitFor(Math.max(0, limit.toNanos() - (System.nanoTime() - start)), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        killTree(process);
+        throw e;
+      }
+      if (!exited) {
+        killTree(process);
+      }
+      String stdout = Files.readString(out, StandardCharsets.UTF_8);
+      String stderr = Files.readString(err, StandardCharsets.UTF_8);
+      return exited
+          ? new Result(Outcome.EXITED, process.exitValue(), stdout, stderr, elapsedSince(start), "")
+          : new Result(Outcome.TIMED_OUT, -1, stdout, stderr, elapsedSince(start), "");
     } catch (IOException e) {
-      return new Result(Outcome.CANNOT_START, -1, "", "", elapsedSince(start), startError(command.getFirst(), e));
+      throw new UncheckedIOException("cannot keep the output of " + command.getFirst() + ": " + e.getMessage(), e);
+    } finally {
+      deleteQuietly(out);
+      deleteQuietly(err);
+      slots.release();
     }
-    Drain out = Drain.start(process.getInputStream(), "stdout of " + command.getFirst());
-    Drain err = Drain.start(process.getErrorStream(), "stderr of " + command.getFirst());
-    boolean exited;
-    try {
-      exited = process.waitFor(Math.max(0, limit.toNanos()), TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      killTree(process);
-      throw e;
+  }
+
+  private static void deleteQuietly(Path file) {
+    if (file != null) {
+      try {
+        Files.deleteIfExists(file);
+      } catch (IOException e) {
+        // the folder is private and removed at exit; a leftover file holds only a tool's output
+      }
     }
-    if (!exited) {
-      killTree(process);
-    }
-    String stdout = out.finish(DRAIN);
-    String stderr = err.finish(DRAIN);
-    return exited
-        ? new Result(Outcome.EXITED, process.exitValue(), stdout, stderr, elapsedSince(start), "")
-        : new Result(Outcome.TIMED_OUT, -1, stdout, stderr, elapsedSince(start), "");
   }
 
   /** The program's own reason, from the JDK's "Cannot run program ...: error=2, No such file or directory". */
@@ -99,63 +144,10 @@ public final class CommandRunner {
     for (ProcessHandle child : descendants) {
       child.destroyForcibly();
     }
-    process.waitFor(DRAIN.toMillis(), TimeUnit.MILLISECONDS);
+    process.waitFor(2, TimeUnit.SECONDS);
   }
 
   private static Duration elapsedSince(long startNanos) {
     return Duration.ofNanos(System.nanoTime() - startNanos);
-  }
-
-  /** Reads one stream to its end on a virtual thread. */
-  private static final class Drain {
-    private final InputStream in;
-    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    private final Thread thread;
-    private volatile IOException failure;
-
-    private Drain(InputStream in, String name) {
-      this.in = in;
-      this.thread = Thread.ofVirtual().name(name).unstarted(this::copy);
-    }
-
-    static Drain start(InputStream in, String name) {
-      Drain d = new Drain(in, name);
-      d.thread.start();
-      return d;
-    }
-
-    private void copy() {
-      byte[] buffer = new byte[8192];
-      try (in) {
-        for (int n; (n = in.read(buffer)) >= 0; ) {
-          synchronized (bytes) {
-            bytes.write(buffer, 0, n);
-          }
-        }
-      } catch (IOException e) {
-        failure = e;
-      }
-    }
-
-    /** What was read; a grandchild that escaped the kill and still holds the pipe is cut off after {@code wait}. */
-    String finish(Duration wait) throws InterruptedException {
-      boolean cutOff = false;
-      if (!thread.join(wait)) {
-        cutOff = true;
-        try {
-          in.close();
-        } catch (IOException e) {
-          throw new UncheckedIOException("cannot close a pipe from a killed tool", e);
-        }
-        thread.join(wait);
-      }
-      // after a cut-off the reader fails on the closed stream by design; any other read failure is real
-      if (failure != null && !cutOff) {
-        throw new UncheckedIOException("cannot read a tool's output", failure);
-      }
-      synchronized (bytes) {
-        return bytes.toString(StandardCharsets.UTF_8);
-      }
-    }
   }
 }

@@ -32,7 +32,6 @@ class NativeIpmiProviderTest {
 
   @AfterAll
   static void stop() {
-    ipmi.close();
     sim.close();
   }
 

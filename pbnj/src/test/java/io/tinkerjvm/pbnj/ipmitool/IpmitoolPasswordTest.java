@@ -67,6 +67,8 @@ class IpmitoolPasswordTest {
     IpmitoolProvider p = new IpmitoolProvider(recordingIpmitool.toString(), 17, Duration.ofSeconds(10));
     try (BmcSession s = p.open(new BmcTarget("127.0.0.1", 0, "admin", Secret.of(LOGIN_PASSWORD)),
         Instant.now().plusSeconds(20))) {
+      assertEquals(PowerState.ON, s.powerState()); // answered by the login check's own read
+      assertEquals(1, record().stream().filter(l -> l.startsWith("argv:")).count());
       assertEquals(PowerState.ON, s.powerState());
     }
     List<String> record = record();

@@ -68,4 +68,22 @@ class CommandRunnerTest {
     assertTrue(r.succeeded(), r.toString());
     assertEquals("", r.stdout());
   }
+
+  @Test
+  void toolsBeyondTheCapWaitTheirTurnWithinTheirLimit() throws Exception {
+    CommandRunner one = new CommandRunner(1);
+    Thread first = Thread.ofVirtual().start(() -> {
+      try {
+        one.run(List.of("sleep", "1"), Map.of(), null, Duration.ofSeconds(5));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    Thread.sleep(200);
+    CommandRunner.Result waited = one.run(List.of("true"), Map.of(), null, Duration.ofMillis(200));
+    assertEquals(CommandRunner.Outcome.TIMED_OUT, waited.outcome());
+    assertTrue(waited.stderr().contains("waited 200 ms"), waited.stderr());
+    first.join();
+    assertTrue(one.run(List.of("true"), Map.of(), null, Duration.ofSeconds(5)).succeeded());
+  }
 }
