@@ -71,7 +71,7 @@ public final class Pbnj implements AutoCloseable {
     resources.add(tasks);
     BmcOperations operations = new BmcOperations(chain, tasks);
     List<BindableService> services = List.of(
-        new MachineGrpcService(operations, new PowerControl(config.powerConfirmTimeout())),
+        new MachineGrpcService(operations, new PowerControl(config.powerConfirmTimeout(), config.cycleGrace())),
         new BmcGrpcService(operations),
         new TaskGrpcService(tasks));
     grpc = GrpcServer.start(config.bindAddress(), config.grpcPort(), registry, services);

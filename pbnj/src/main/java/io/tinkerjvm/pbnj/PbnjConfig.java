@@ -18,6 +18,7 @@ public record PbnjConfig(
     int retries,
     Duration minInterval,
     Duration powerConfirmTimeout,
+    Duration cycleGrace,
     Duration taskRetention,
     List<String> providers,
     int ipmiCipherSuite,
@@ -26,8 +27,11 @@ public record PbnjConfig(
     Path redfishCaFile) {
 
   public static final List<String> PROVIDERS = List.of("ipmi", "ipmitool", "redfish", "racadm");
+  /** racadm only when asked for: it takes the BMC password on its command line, where the process list shows it. */
+  public static final List<String> DEFAULT_PROVIDERS = List.of("ipmi", "ipmitool", "redfish");
   public static final List<String> SETTINGS = List.of("bind-address", "grpc-port", "http-port", "task-timeout",
-      "request-timeout", "retries", "min-interval", "power-confirm-timeout", "task-retention", "providers",
+      "request-timeout", "retries", "min-interval", "power-confirm-timeout", "power-cycle-grace", "task-retention",
+      "providers",
       "ipmi-cipher-suite", "ipmitool-path", "racadm-path", "redfish-ca-file", "help");
 
   public static PbnjConfig load(Map<String, String> env, String... args) {
@@ -46,7 +50,7 @@ public record PbnjConfig(
     if (minInterval.isNegative()) {
       throw new Config.ConfigException("min-interval cannot be negative");
     }
-    List<String> providers = Arrays.stream(c.string("providers", String.join(",", PROVIDERS)).split(","))
+    List<String> providers = Arrays.stream(c.string("providers", String.join(",", DEFAULT_PROVIDERS)).split(","))
         .map(String::trim).filter(s -> !s.isEmpty()).toList();
     for (String p : providers) {
       if (!PROVIDERS.contains(p)) {
@@ -71,6 +75,7 @@ public record PbnjConfig(
         c.port("http-port", 50052),
         taskTimeout, requestTimeout, retries, minInterval,
         positive(c, "power-confirm-timeout", Duration.ofSeconds(30)),
+        positive(c, "power-cycle-grace", Duration.ofSeconds(5)),
         positive(c, "task-retention", Duration.ofHours(1)),
         providers, suite,
         c.string("ipmitool-path", "ipmitool"),
@@ -91,13 +96,15 @@ public record PbnjConfig(
         Usage: pbnj [--name=value ...]   (or the environment variable PBNJ_<NAME>)
           --grpc-port=50051 --http-port=50052 --bind-address=0.0.0.0
                                       PBnJ's api.v1 (Machine, BMC, Task) / healthz, metrics
-          --providers=ipmi,ipmitool,redfish,racadm
-                                      the order tried when a request names no vendor
+          --providers=ipmi,ipmitool,redfish
+                                      the order tried when a request names no vendor, and which run at all
+                                      (add racadm to use Dell's racadm: it shows the password in the process list)
           --task-timeout=60s          a task that has not finished by then ends DEADLINE_EXCEEDED
           --request-timeout=10s       one exchange with a BMC
           --retries=2                 more attempts when a BMC does not answer
           --min-interval=500ms        pause between two operations on one BMC (one runs at a time)
           --power-confirm-timeout=30s how long a power change may take to read back
+          --power-cycle-grace=5s      how long a cycled machine may read off before PBnJ powers it on
           --task-retention=1h         how long a finished task's status can be read
           --ipmi-cipher-suite=3       3 or 17; never negotiated
           --ipmitool-path=ipmitool --racadm-path=racadm

@@ -15,7 +15,7 @@ class PbnjConfigTest {
   void defaultsArePbnjsPortAndEveryProvider() {
     PbnjConfig c = PbnjConfig.load(Map.of());
     assertEquals(50051, c.grpcPort());
-    assertEquals(List.of("ipmi", "ipmitool", "redfish", "racadm"), c.providers());
+    assertEquals(List.of("ipmi", "ipmitool", "redfish"), c.providers());
     assertEquals(3, c.ipmiCipherSuite());
     assertEquals(Duration.ofSeconds(60), c.taskTimeout());
   }

@@ -48,7 +48,8 @@ class PbnjServiceTest {
   static void start() {
     sim = IpmiSim.start(dir.resolve("sim"));
     pbnj = Pbnj.start(PbnjConfig.load(Map.of(), "--grpc-port=0", "--http-port=0", "--bind-address=127.0.0.1",
-        "--task-timeout=4s", "--request-timeout=2s", "--min-interval=200ms", "--power-confirm-timeout=5s"));
+        "--task-timeout=4s", "--request-timeout=2s", "--min-interval=200ms", "--power-confirm-timeout=5s",
+        "--power-cycle-grace=1s"));
     client = new PbnjClient(pbnj.grpcPort());
   }
 
@@ -182,6 +183,17 @@ class PbnjServiceTest {
     StatusRuntimeException unknownTask = assertThrows(StatusRuntimeException.class,
         () -> client.task.status(StatusRequest.newBuilder().setTaskId("nope").build()));
     assertEquals(Status.Code.NOT_FOUND, unknownTask.getStatus().getCode());
+
+    StatusRuntimeException self = assertThrows(StatusRuntimeException.class, () -> client.bmc.deleteUser(
+        DeleteUserRequest.newBuilder().setAuthn(good()).setUsername(IpmiSim.USER).build()));
+    assertEquals(Status.Code.FAILED_PRECONDITION, self.getStatus().getCode());
+    assertTrue(self.getStatus().getDescription().contains("the user this request logs in with"));
+
+    StatusRuntimeException ascii = assertThrows(StatusRuntimeException.class, () -> client.bmc.createUser(
+        CreateUserRequest.newBuilder().setAuthn(good()).setUserCreds(UserCreds.newBuilder().setUsername("op")
+            .setPassword("pässwort").setUserRole(UserRole.USER_ROLE_USER)).build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, ascii.getStatus().getCode());
+    assertTrue(ascii.getStatus().getDescription().contains("user_creds.password must be ASCII"));
 
     StatusRuntimeException network = assertThrows(StatusRuntimeException.class,
         () -> client.bmc.networkSource(NetworkSourceRequest.newBuilder().setAuthn(good()).build()));

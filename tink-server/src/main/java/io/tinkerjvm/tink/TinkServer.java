@@ -92,7 +92,9 @@ public final class TinkServer implements AutoCloseable {
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
 
-    BmcRepository bmcs = new BmcRepository(db, BmcVault.load(config.bmcKey(), config.bmcKeyFile()));
+    // a key made here is this server's alone: with an external database, replicas must be given a shared one
+    BmcRepository bmcs = new BmcRepository(db, BmcVault.load(config.bmcKey(), config.bmcKeyFile(),
+        config.dbUrl() == null || config.bmcKeyFileGiven()));
     HardwareRepository hardware = new HardwareRepository(db, bmcs);
     HardwareFeed feed = new HardwareFeed(hardware, notifier);
     resources.add(feed);
@@ -103,7 +105,7 @@ public final class TinkServer implements AutoCloseable {
       ManagedChannel pbnj = Grpc.newChannelBuilder(config.pbnjAuthority(), InsecureChannelCredentials.create()).build();
       resources.add(() -> pbnj.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
       resources.add(new BmcDriver(bmcs, new PbnjSteps(pbnj, config.bmcStepTimeout()), config.pbnjAuthority(),
-          notifier));
+          config.bmcStepTimeout(), notifier));
     }
     WorkflowDataRepository data = new WorkflowDataRepository(db, config.workflowDataVersions());
     WorkflowWatchers watchers = new WorkflowWatchers(workflows, notifier);

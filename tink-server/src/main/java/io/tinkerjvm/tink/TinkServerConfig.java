@@ -25,6 +25,7 @@ public record TinkServerConfig(
     boolean onlyMigration,
     String pbnjAuthority,
     Path bmcKeyFile,
+    boolean bmcKeyFileGiven,
     String bmcKey,
     Duration bmcStepTimeout) {
 
@@ -63,6 +64,7 @@ public record TinkServerConfig(
         c.bool("only-migration", false, "ONLY_MIGRATION"),
         pbnj.isEmpty() ? null : pbnj,
         Path.of(c.string("bmc-key-file", dataDir.resolve("bmc.key").toString())),
+        c.find("bmc-key-file").isPresent(),
         // the key itself only from the environment: a flag would show in the process list
         env.get("TINK_BMC_KEY"),
         stepTimeout);

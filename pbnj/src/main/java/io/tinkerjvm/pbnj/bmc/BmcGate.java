@@ -47,12 +47,6 @@ public final class BmcGate {
     }
   }
 
-  /** How many operations are running or waiting for this BMC. */
-  public int queued(String bmc) {
-    Lane lane = lanes.get(bmc);
-    return lane == null ? 0 : lane.permit.getQueueLength() + (lane.permit.availablePermits() == 0 ? 1 : 0);
-  }
-
   static long millisUntil(Instant deadline) {
     return Math.max(0, Duration.between(Instant.now(), deadline).toMillis());
   }

@@ -40,7 +40,7 @@ public final class BmcOperations {
       }
       throw new io.tinkerjvm.runtime.errors.FailedPreconditionException(e.getMessage());
     }
-    return tasks.submit(operation, description, target.key(),
+    return tasks.submit(operation, description, target.gateKey(),
         (progress, deadline) -> providers.run(chain, target, deadline, progress, idempotent, op));
   }
 }

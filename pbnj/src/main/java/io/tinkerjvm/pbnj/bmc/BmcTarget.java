@@ -9,7 +9,16 @@ public record BmcTarget(String host, int port, String username, Secret password)
     return port == 0 ? fallback : port;
   }
 
-  /** The key one BMC's operations are queued under, and what logs and messages call it. */
+  /**
+   * The key one BMC's operations are queued under: the host, and the port only when it is not a default
+   * one (623, 443), so that "10.0.0.5" and "10.0.0.5:623" are one BMC.
+   */
+  public String gateKey() {
+    String h = host.toLowerCase(java.util.Locale.ROOT);
+    return port == 0 || port == 623 || port == 443 ? h : (h.indexOf(':') >= 0 ? "[" + h + "]:" : h + ":") + port;
+  }
+
+  /** What logs and messages call the BMC. */
   public String key() {
     return port == 0 ? host : (host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port);
   }

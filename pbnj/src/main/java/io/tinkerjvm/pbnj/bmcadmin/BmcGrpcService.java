@@ -1,5 +1,7 @@
 package io.tinkerjvm.pbnj.bmcadmin;
 
+import static java.nio.charset.StandardCharsets.US_ASCII;
+
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.tinkerjvm.pbnj.bmc.BmcOperations;
@@ -20,6 +22,7 @@ import io.tinkerjvm.proto.pbnj.v1.UpdateUserRequest;
 import io.tinkerjvm.proto.pbnj.v1.UpdateUserResponse;
 import io.tinkerjvm.proto.pbnj.v1.UserCreds;
 import io.tinkerjvm.proto.pbnj.v1.UserRole;
+import io.tinkerjvm.runtime.errors.FailedPreconditionException;
 import io.tinkerjvm.runtime.errors.InvalidArgumentException;
 
 /** PBnJ's BMC service: users and BMC resets as tasks. NetworkSource and DeactivateSOL are not offered (as in PBnJ). */
@@ -33,8 +36,9 @@ public final class BmcGrpcService extends BMCGrpc.BMCImplBase {
   @Override
   public void createUser(CreateUserRequest request, StreamObserver<CreateUserResponse> response) {
     UserAccount account = account(request.getUserCreds(), true);
+    // not repeated after a lost answer: a second try of a create that half happened finds the user there
     String id = operations.start("create_user", "creating user " + account.username(), request.getAuthn(),
-        request.getVendor(), true, (s, deadline, progress) -> {
+        request.getVendor(), false, (s, deadline, progress) -> {
           s.createUser(account);
           return "user " + account.username() + " created";
         });
@@ -57,6 +61,9 @@ public final class BmcGrpcService extends BMCGrpc.BMCImplBase {
   @Override
   public void deleteUser(DeleteUserRequest request, StreamObserver<DeleteUserResponse> response) {
     String username = checkUsername(request.getUsername(), "username");
+    if (username.equals(request.getAuthn().getDirectAuthn().getUsername())) {
+      throw new FailedPreconditionException("will not delete '" + username + "', the user this request logs in with");
+    }
     String id = operations.start("delete_user", "deleting user " + username, request.getAuthn(), request.getVendor(),
         true, (s, deadline, progress) -> {
           s.deleteUser(username);
@@ -101,6 +108,10 @@ public final class BmcGrpcService extends BMCGrpc.BMCImplBase {
     if (creds.getPassword().isEmpty()) {
       throw new InvalidArgumentException("user_creds.password is required");
     }
+    if (!US_ASCII.newEncoder().canEncode(creds.getPassword())) {
+      throw new InvalidArgumentException("user_creds.password must be ASCII (BMCs store bytes, and ASCII reads the "
+          + "same on every one)");
+    }
     if (creds.getPassword().length() > 20) {
       throw new InvalidArgumentException("user_creds.password is longer than 20 characters, the IPMI limit");
     }
@@ -121,6 +132,7 @@ public final class BmcGrpcService extends BMCGrpc.BMCImplBase {
     if (username == null || username.isBlank()) {
       throw new InvalidArgumentException(field + " is required");
     }
+    // ASCII letters only: the IPMI limit is 16 bytes, not characters
     if (username.length() > 16 || !username.matches("[A-Za-z0-9._-]+")) {
       throw new InvalidArgumentException(field + " '" + username
           + "' must be 1 to 16 letters, digits, '.', '_' or '-' (the IPMI limit)");

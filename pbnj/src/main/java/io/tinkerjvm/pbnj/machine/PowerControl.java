@@ -14,7 +14,7 @@ import java.time.Instant;
  *   <li>OFF and HARDOFF are a hard power-off (PBnJ); OFF with a soft timeout first asks the OS to shut down
  *       (ACPI) and powers off hard if it is still on when the timeout ends;</li>
  *   <li>CYCLE of a machine that is off powers it on (PBnJ); with an off duration it is off, wait, on;</li>
- *   <li>RESET needs the machine on;</li>
+ *   <li>RESET needs the machine on (and reads on again after, which is all a power state can show of a reset);</li>
  *   <li>STATUS answers "on" or "off".</li>
  * </ul>
  */
@@ -22,13 +22,14 @@ public final class PowerControl {
   public enum Action { ON, OFF, HARDOFF, CYCLE, RESET, STATUS }
 
   private static final Duration POLL = Duration.ofMillis(300);
-  /** How long a machine may read "off" after a cycle before we power it on ourselves (some BMCs never do). */
-  private static final Duration CYCLE_GRACE = Duration.ofSeconds(3);
 
   private final Duration confirmTimeout;
+  /** How long a machine may read "off" after a cycle before we power it on ourselves (some BMCs never do). */
+  private final Duration cycleGrace;
 
-  public PowerControl(Duration confirmTimeout) {
+  public PowerControl(Duration confirmTimeout, Duration cycleGrace) {
     this.confirmTimeout = confirmTimeout;
+    this.cycleGrace = cycleGrace;
   }
 
   /** Returns the task result: "on"/"off" for STATUS, otherwise PBnJ's "power POWER_ACTION_X complete". */
@@ -80,7 +81,7 @@ public final class PowerControl {
           confirm(s, PowerState.ON, deadline, progress);
         } else {
           s.power(PowerCommand.CYCLE);
-          if (!waitFor(s, PowerState.ON, earlier(Instant.now().plus(CYCLE_GRACE), deadline))) {
+          if (!waitFor(s, PowerState.ON, earlier(Instant.now().plus(cycleGrace), deadline))) {
             progress.message("the BMC left the machine off after the cycle; powering on");
             s.power(PowerCommand.ON);
             confirm(s, PowerState.ON, deadline, progress);

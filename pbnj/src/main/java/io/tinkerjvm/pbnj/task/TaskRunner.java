@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -69,7 +70,12 @@ public final class TaskRunner implements AutoCloseable {
     tasks.put(id, record);
     running.incrementAndGet();
     Instant deadline = Instant.now().plus(timeout);
-    executor.execute(() -> supervise(operation, record, bmc, deadline, work));
+    try {
+      executor.execute(() -> supervise(operation, record, bmc, deadline, work));
+    } catch (RejectedExecutionException shuttingDown) {
+      running.decrementAndGet();
+      fail(record, Status.Code.UNAVAILABLE, "PBnJ is shutting down");
+    }
     return id;
   }
 
@@ -79,8 +85,15 @@ public final class TaskRunner implements AutoCloseable {
 
   private void supervise(String operation, TaskRecord record, String bmc, Instant deadline, Work work) {
     record.message("working on " + record.description());
-    Future<String> future = executor.submit(() -> gate.run(bmc, deadline, () -> work.run(record::message, deadline)));
     String outcome;
+    Future<String> future;
+    try {
+      future = executor.submit(() -> gate.run(bmc, deadline, () -> work.run(record::message, deadline)));
+    } catch (RejectedExecutionException shuttingDown) {
+      running.decrementAndGet();
+      fail(record, Status.Code.UNAVAILABLE, "PBnJ is shutting down");
+      return;
+    }
     try {
       String result = future.get(Math.max(1, Duration.between(Instant.now(), deadline).toMillis()),
           TimeUnit.MILLISECONDS);

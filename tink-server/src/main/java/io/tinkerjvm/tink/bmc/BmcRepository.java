@@ -37,8 +37,12 @@ public final class BmcRepository {
     }
   }
 
-  /** One due operation, claimed under a lease. */
-  public record Operation(long id, UUID workflowId, UUID hardwareId, String kind, int attempts) {}
+  /**
+   * One due operation, claimed under a lease; {@code attempts} numbers the claim. {@code stepsDone} steps
+   * are behind it, and {@code pbnjTask} is the PBnJ task of the next one when PBnJ already accepted it.
+   */
+  public record Operation(long id, UUID workflowId, UUID hardwareId, String kind, int attempts, int stepsDone,
+      String pbnjTask) {}
 
   /**
    * Stores or removes the record's BMC inside the hardware push's transaction. Without a password, the
@@ -68,15 +72,36 @@ public final class BmcRepository {
       }
       return;
     }
+    // the stored password goes only to the BMC it was given for: another host or user needs it again
     try (PreparedStatement ps = c.prepareStatement("""
-        UPDATE hardware_bmc SET host = ?, username = ?, vendor = ?, efi = ?, netboot_on_workflow = ?,
-          boot_disk_on_success = ?, updated_at = now() WHERE hardware_id = ?""")) {
-      bindFields(ps, 1, b);
-      ps.setObject(7, hardwareId);
-      if (ps.executeUpdate() == 0) {
-        throw new InvalidArgumentException("metadata.bmc.password is required: hardware " + hardwareId
-            + " has no stored BMC password yet");
+        UPDATE hardware_bmc SET vendor = ?, efi = ?, netboot_on_workflow = ?, boot_disk_on_success = ?,
+          updated_at = now() WHERE hardware_id = ? AND host = ? AND username = ?""")) {
+      ps.setString(1, b.vendor());
+      ps.setBoolean(2, b.efi());
+      ps.setBoolean(3, b.netbootOnWorkflow());
+      ps.setBoolean(4, b.bootDiskOnSuccess());
+      ps.setObject(5, hardwareId);
+      ps.setString(6, b.pbnjHost());
+      ps.setString(7, b.username());
+      if (ps.executeUpdate() == 1) {
+        return;
       }
+    }
+    try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM hardware_bmc WHERE hardware_id = ?")) {
+      ps.setObject(1, hardwareId);
+      try (ResultSet rs = ps.executeQuery()) {
+        throw new InvalidArgumentException(rs.next()
+            ? "metadata.bmc.password is required when metadata.bmc.host, port or username changes"
+            : "metadata.bmc.password is required: hardware " + hardwareId + " has no stored BMC password yet");
+      }
+    }
+  }
+
+  /** Forgets a deleted record's BMC, sealed password included. */
+  public static void deleteWithHardware(Connection c, UUID hardwareId) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM hardware_bmc WHERE hardware_id = ?")) {
+      ps.setObject(1, hardwareId);
+      ps.executeUpdate();
     }
   }
 
@@ -122,71 +147,145 @@ public final class BmcRepository {
     });
   }
 
-  /** Claims the oldest due operation for {@code lease}; another replica skips it meanwhile. */
-  public Optional<Operation> claim(Duration lease) {
+  /**
+   * Claims the oldest due operation whose machine has no older one open, for {@code lease}; another
+   * replica skips it meanwhile. First ends what may not run: operations of deleted workflows, and those
+   * claimed {@code maxAttempts} times already (each with a FAILED event).
+   */
+  public Optional<Operation> claim(Duration lease, int maxAttempts) {
     return db.inTransaction(c -> {
+      try (PreparedStatement ps = c.prepareStatement("""
+          UPDATE bmc_operation SET state = 'cancelled', finished_at = now(), lease_until = NULL,
+            message = 'the workflow was deleted'
+          WHERE (state = 'pending' OR (state = 'running' AND lease_until < now()))
+            AND workflow_id IN (SELECT id FROM workflow WHERE deleted_at IS NOT NULL)""")) {
+        ps.executeUpdate();
+      }
+      try (PreparedStatement ps = c.prepareStatement("""
+          UPDATE bmc_operation SET state = 'failed', finished_at = now(), lease_until = NULL,
+            message = 'gave up after ' || attempts || ' attempts: ' || message
+          WHERE ((state = 'pending' AND not_before <= now()) OR (state = 'running' AND lease_until < now()))
+            AND attempts >= ?
+          RETURNING workflow_id, kind, message""")) {
+        ps.setInt(1, maxAttempts);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            insertEvent(c, rs.getObject(1, UUID.class), rs.getString(2).equals("netboot") ? "netboot" : "boot-from-disk",
+                ActionState.FAILED, 0, rs.getString(3));
+          }
+        }
+      }
       try (PreparedStatement ps = c.prepareStatement("""
           UPDATE bmc_operation SET state = 'running', attempts = attempts + 1,
             lease_until = now() + make_interval(secs => ?)
-          WHERE id = (SELECT id FROM bmc_operation
-                      WHERE (state = 'pending' AND not_before <= now()) OR (state = 'running' AND lease_until < now())
-                      ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-          RETURNING id, workflow_id, hardware_id, kind, attempts""")) {
+          WHERE id = (SELECT b.id FROM bmc_operation b
+                      WHERE ((b.state = 'pending' AND b.not_before <= now())
+                             OR (b.state = 'running' AND b.lease_until < now()))
+                        AND NOT EXISTS (SELECT 1 FROM bmc_operation o WHERE o.hardware_id = b.hardware_id
+                                        AND o.id < b.id AND o.state IN ('pending', 'running'))
+                      ORDER BY b.id LIMIT 1 FOR UPDATE SKIP LOCKED)
+          RETURNING id, workflow_id, hardware_id, kind, attempts, steps_done, pbnj_task""")) {
         ps.setDouble(1, lease.toMillis() / 1000.0);
         try (ResultSet rs = ps.executeQuery()) {
           return rs.next()
               ? Optional.of(new Operation(rs.getLong(1), rs.getObject(2, UUID.class), rs.getObject(3, UUID.class),
-                  rs.getString(4), rs.getInt(5)))
+                  rs.getString(4), rs.getInt(5), rs.getInt(6), rs.getString(7)))
               : Optional.<Operation>empty();
         }
       }
     });
   }
 
-  public void finish(long id, boolean ok, String message) {
-    db.autoCommit(c -> {
-      try (PreparedStatement ps = c.prepareStatement("""
-          UPDATE bmc_operation SET state = ?, message = ?, finished_at = now(), lease_until = NULL WHERE id = ?""")) {
-        ps.setString(1, ok ? "done" : "failed");
-        ps.setString(2, message);
-        ps.setLong(3, id);
-        return ps.executeUpdate();
+  /**
+   * Notes the PBnJ task a step started and extends the lease; false when the claim is no longer ours
+   * (it expired and another tink-server took the operation).
+   */
+  public boolean stepStarted(Operation op, String pbnjTask, Duration lease) {
+    return fenced(op, "pbnj_task = ?, lease_until = now() + make_interval(secs => ?)",
+        ps -> {
+          ps.setString(1, pbnjTask);
+          ps.setDouble(2, lease.toMillis() / 1000.0);
+        }, 3);
+  }
+
+  /** Extends the lease of a claim still held; false when it is no longer ours. */
+  public boolean renew(Operation op, Duration lease) {
+    return fenced(op, "lease_until = now() + make_interval(secs => ?)",
+        ps -> ps.setDouble(1, lease.toMillis() / 1000.0), 2);
+  }
+
+  /**
+   * Records a finished step as an event and moves past it, in one transaction: with {@code status} FAILED
+   * or on the {@code last} step the operation ends. Nothing is written when the claim is no longer ours.
+   */
+  public boolean stepEnded(Operation op, String step, ActionState status, long seconds, String message,
+      boolean last) {
+    boolean ends = last || status != ActionState.SUCCESS;
+    String end = !ends ? "" : ", state = '" + (status == ActionState.SUCCESS ? "done" : "failed")
+        + "', finished_at = now(), lease_until = NULL";
+    return db.inTransaction(c -> {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE bmc_operation SET steps_done = steps_done + ?, "
+          + "pbnj_task = NULL, message = ?" + end + " WHERE id = ? AND state = 'running' AND attempts = ?")) {
+        ps.setInt(1, status == ActionState.SUCCESS ? 1 : 0);
+        ps.setString(2, status == ActionState.SUCCESS ? "" : clip(message));
+        ps.setLong(3, op.id());
+        ps.setInt(4, op.attempts());
+        if (ps.executeUpdate() == 0) {
+          return false;
+        }
+      }
+      insertEvent(c, op.workflowId(), step, status, seconds, message);
+      return true;
+    });
+  }
+
+  /** Gives the claim back, due again after {@code delay} (PBnJ was unreachable); a started step's task is kept. */
+  public boolean retryLater(Operation op, Duration delay, String message) {
+    return fenced(op, "state = 'pending', lease_until = NULL, message = ?, "
+        + "not_before = now() + make_interval(secs => ?)", ps -> {
+          ps.setString(1, clip(message));
+          ps.setDouble(2, delay.toMillis() / 1000.0);
+        }, 3);
+  }
+
+  @FunctionalInterface
+  private interface Binder {
+    void bind(PreparedStatement ps) throws SQLException;
+  }
+
+  /** An update of a claimed row that applies only while the claim (its attempt number) is still ours. */
+  private boolean fenced(Operation op, String set, Binder binder, int next) {
+    return db.autoCommit(c -> {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE bmc_operation SET " + set
+          + " WHERE id = ? AND state = 'running' AND attempts = ?")) {
+        binder.bind(ps);
+        ps.setLong(next, op.id());
+        ps.setInt(next + 1, op.attempts());
+        return ps.executeUpdate() == 1;
       }
     });
   }
 
-  /** Gives a claimed operation back, due again after {@code delay} (PBnJ was unreachable). */
-  public void retryLater(long id, Duration delay, String message) {
-    db.autoCommit(c -> {
-      try (PreparedStatement ps = c.prepareStatement("""
-          UPDATE bmc_operation SET state = 'pending', lease_until = NULL, message = ?,
-            not_before = now() + make_interval(secs => ?) WHERE id = ?""")) {
-        ps.setString(1, message);
-        ps.setDouble(2, delay.toMillis() / 1000.0);
-        ps.setLong(3, id);
-        return ps.executeUpdate();
-      }
-    });
+  /** Records a step as an event of the workflow and wakes whoever follows its events. */
+  private static void insertEvent(Connection c, UUID workflowId, String step, ActionState status, long seconds,
+      String message) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("""
+        INSERT INTO workflow_event (workflow_id, worker_id, task_name, action_name, status, seconds, message,
+          attempt, workflow_state)
+        SELECT id, ?, ?, ?, ?, ?, ?, 1, state FROM workflow WHERE id = ?""")) {
+      ps.setString(1, EVENT_WORKER);
+      ps.setString(2, EVENT_TASK);
+      ps.setString(3, step);
+      ps.setInt(4, status.code());
+      ps.setLong(5, seconds);
+      ps.setString(6, clip(message));
+      ps.setObject(7, workflowId);
+      ps.executeUpdate();
+    }
+    ChangeNotifier.notify(c, ChangeNotifier.WORKFLOW, workflowId.toString());
   }
 
-  /** Records one step as an event of the workflow, and wakes whoever follows its events. */
-  public void recordEvent(UUID workflowId, String step, ActionState status, long seconds, String message) {
-    db.inTransaction(c -> {
-      try (PreparedStatement ps = c.prepareStatement("""
-          INSERT INTO workflow_event (workflow_id, worker_id, task_name, action_name, status, seconds, message,
-            attempt, workflow_state)
-          SELECT id, ?, ?, ?, ?, ?, ?, 1, state FROM workflow WHERE id = ?""")) {
-        ps.setString(1, EVENT_WORKER);
-        ps.setString(2, EVENT_TASK);
-        ps.setString(3, step);
-        ps.setInt(4, status.code());
-        ps.setLong(5, seconds);
-        ps.setString(6, message.length() > 4096 ? message.substring(0, 4096) : message);
-        ps.setObject(7, workflowId);
-        ps.executeUpdate();
-      }
-      ChangeNotifier.notify(c, ChangeNotifier.WORKFLOW, workflowId.toString());
-      return null;
-    });
+  private static String clip(String message) {
+    return message.length() > 4096 ? message.substring(0, 4096) : message;
   }
 }

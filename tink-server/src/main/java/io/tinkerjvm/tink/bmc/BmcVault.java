@@ -1,6 +1,7 @@
 package io.tinkerjvm.tink.bmc;
 
 import io.tinkerjvm.runtime.Config;
+import io.tinkerjvm.runtime.errors.FailedPreconditionException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -29,15 +30,18 @@ public final class BmcVault {
 
   private final SecureRandom random = new SecureRandom();
   private final Path keyFile;
+  private final boolean mayCreate;
   private SecretKeySpec key;
 
   public BmcVault(byte[] key) {
     this.key = spec(key);
     this.keyFile = null;
+    this.mayCreate = false;
   }
 
-  private BmcVault(Path keyFile) {
+  private BmcVault(Path keyFile, boolean mayCreate) {
     this.keyFile = keyFile;
+    this.mayCreate = mayCreate;
   }
 
   private static SecretKeySpec spec(byte[] key) {
@@ -48,14 +52,15 @@ public final class BmcVault {
   }
 
   /**
-   * The key from {@code base64Key} (TINK_BMC_KEY) when set, else from {@code file}. A missing file is made,
-   * with a new random key readable by its owner only, when the first password is sealed.
+   * The key from {@code base64Key} (TINK_BMC_KEY) when set, else from {@code file}. With {@code mayCreate}, a
+   * missing file is made, with a new random key readable by its owner only, when the first password is
+   * sealed. Without it (replicas sharing a database must share one key) a missing key refuses to seal.
    */
-  public static BmcVault load(String base64Key, Path file) {
+  public static BmcVault load(String base64Key, Path file, boolean mayCreate) {
     if (base64Key != null && !base64Key.isBlank()) {
       return new BmcVault(decode(base64Key.trim(), "TINK_BMC_KEY"));
     }
-    BmcVault vault = new BmcVault(file);
+    BmcVault vault = new BmcVault(file, mayCreate);
     if (Files.exists(file)) {
       vault.key(false);
     }
@@ -69,15 +74,18 @@ public final class BmcVault {
     Path file = keyFile;
     try {
       if (!Files.exists(file)) {
-        if (!create) {
-          throw new IllegalStateException("no BMC key: " + file + " does not exist and TINK_BMC_KEY is not set");
+        if (!create || !mayCreate) {
+          throw new FailedPreconditionException("no key to seal BMC passwords with: " + file + " does not exist "
+              + "and TINK_BMC_KEY is not set (with an external database, every tink-server replica needs the "
+              + "same key: give it with TINK_BMC_KEY or --bmc-key-file)");
         }
         Files.createDirectories(file.toAbsolutePath().getParent());
         byte[] fresh = new byte[32];
         new SecureRandom().nextBytes(fresh);
+        // made owner-only before the key is in it
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(file, Base64.getEncoder().encodeToString(fresh) + "\n", StandardCharsets.US_ASCII,
-            StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
       }
       key = spec(decode(Files.readString(file, StandardCharsets.US_ASCII).trim(), "bmc-key-file " + file));
       return key;

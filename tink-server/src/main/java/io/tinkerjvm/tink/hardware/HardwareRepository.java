@@ -128,6 +128,7 @@ public final class HardwareRepository {
         ips.setObject(1, id);
         ips.executeUpdate();
       }
+      BmcRepository.deleteWithHardware(c, id);
       ChangeNotifier.notify(c, ChangeNotifier.HARDWARE, Long.toString(revision));
       return null;
     });

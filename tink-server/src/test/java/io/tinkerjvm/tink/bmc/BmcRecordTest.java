@@ -90,11 +90,19 @@ class BmcRecordTest {
 
     // what `tink hardware get` prints, pushed back: no password, or the CLI's <redacted>
     tink.hardware().push(PushRequest.newBuilder().setData(withBmc(id, "08:00:27:b0:00:02",
-        "{\"host\":\"10.1.0.7\",\"username\":\"admin\"}")).build());
+        "{\"host\":\"10.1.0.6\",\"username\":\"admin\",\"vendor\":\"dell\"}")).build());
     tink.hardware().push(PushRequest.newBuilder().setData(withBmc(id, "08:00:27:b0:00:02",
-        "{\"host\":\"10.1.0.7\",\"username\":\"admin\",\"password\":\"<redacted>\"}")).build());
+        "{\"host\":\"10.1.0.6\",\"username\":\"admin\",\"password\":\"<redacted>\",\"vendor\":\"dell\"}"))
+        .build());
     assertEquals(java.util.HexFormat.of().formatHex(first), java.util.HexFormat.of().formatHex(sealed(id)));
-    assertEquals(1, tink.count("SELECT count(*) FROM hardware_bmc WHERE host = '10.1.0.7'"));
+    assertEquals(1, tink.count("SELECT count(*) FROM hardware_bmc WHERE vendor = 'dell'"));
+
+    // the stored password goes only where it was given for: another host (or user) needs it again
+    assertStatus(Status.Code.INVALID_ARGUMENT, "metadata.bmc.password is required when metadata.bmc.host",
+        () -> tink.hardware().push(PushRequest.newBuilder().setData(withBmc(id, "08:00:27:b0:00:02",
+            "{\"host\":\"203.0.113.9\",\"username\":\"admin\"}")).build()));
+    assertEquals(1, tink.count("SELECT count(*) FROM hardware_bmc WHERE host = '10.1.0.6'"));
+    assertTrue(get(id).getMetadata().contains("10.1.0.6"), "the refused push changed nothing");
 
     // a record pushed without metadata.bmc has no BMC any more
     tink.hardware().push(PushRequest.newBuilder().setData(hardware(id, "08:00:27:b0:00:02", "10.9.0.12")).build());
@@ -117,6 +125,15 @@ class BmcRecordTest {
         PushRequest.newBuilder().setData(withBmc(id, "08:00:27:b0:00:03",
             "{\"host\":\"h\",\"port\":70000,\"username\":\"admin\",\"password\":\"x\"}")).build()));
     assertEquals(0, tink.count("SELECT count(*) FROM hardware WHERE id = '" + id + "'"));
+    assertEquals(0, tink.count("SELECT count(*) FROM hardware_bmc WHERE hardware_id = '" + id + "'"));
+  }
+
+  @Test
+  void deletedHardwareTakesItsSealedPasswordWithIt() {
+    String id = "b0000000-0000-4000-8000-000000000005";
+    tink.hardware().push(PushRequest.newBuilder().setData(withBmc(id, "08:00:27:b0:00:05",
+        "{\"host\":\"10.1.0.10\",\"username\":\"admin\",\"password\":\"x\"}")).build());
+    tink.hardware().delete(io.tinkerjvm.proto.tink.hardware.DeleteRequest.newBuilder().setId(id).build());
     assertEquals(0, tink.count("SELECT count(*) FROM hardware_bmc WHERE hardware_id = '" + id + "'"));
   }
 
