@@ -8,8 +8,9 @@ public interface BmcProvider {
   String name();
 
   /**
-   * Logs in. Fails with UNAUTHENTICATED for a refused password and UNREACHABLE when the BMC does not
-   * answer before {@code deadline}.
+   * Logs in, the login exchange ending by {@code loginBy}, and returns a session whose operations end by
+   * {@code deadline}. Fails with UNAUTHENTICATED for a refused password and UNREACHABLE when the BMC does
+   * not answer the login before {@code loginBy}.
    */
-  BmcSession open(BmcTarget target, Instant deadline) throws BmcException;
+  BmcSession open(BmcTarget target, Instant loginBy, Instant deadline) throws BmcException;
 }

@@ -11,7 +11,9 @@ import java.util.Map;
 /**
  * Picks the providers for a request from its vendor hint and runs an operation through them in order:
  * a provider that cannot log in (no answer) or cannot do the operation hands over to the next one. A
- * refused password stops at once: every provider would be refused the same way.
+ * refused password stops at once: every provider would be refused the same way. Each login may take its
+ * share of the time left (that time over the providers still to try), and only the last provider retries a
+ * login that got no answer, so one silent provider cannot use up the task before the next is tried.
  */
 public final class ProviderChain {
   /** Vendor hints, and the order in which they try providers. An empty hint uses the configured order. */
@@ -22,12 +24,10 @@ public final class ProviderChain {
     VENDOR_HINTS.put("ipmitool", List.of("ipmitool"));
     VENDOR_HINTS.put("redfish", List.of("redfish"));
     VENDOR_HINTS.put("racadm", List.of("racadm"));
-    for (String dell : List.of("dell", "idrac")) {
-      // racadm last: it can only take the password as an argument, visible in the process list
-      VENDOR_HINTS.put(dell, List.of("redfish", "ipmi", "ipmitool", "racadm"));
-    }
-    for (String redfishFirst : List.of("hp", "hpe", "ilo", "lenovo", "xcc", "supermicro", "smc", "asrockrack",
-        "gigabyte", "quanta", "openbmc")) {
+    // no racadm for dell/idrac: it takes the password only as an argument, visible in the process list,
+    // so it runs only when named (the racadm hint, or --providers)
+    for (String redfishFirst : List.of("dell", "idrac", "hp", "hpe", "ilo", "lenovo", "xcc", "supermicro", "smc",
+        "asrockrack", "gigabyte", "quanta", "openbmc")) {
       VENDOR_HINTS.put(redfishFirst, List.of("redfish", "ipmi", "ipmitool"));
     }
   }
@@ -105,10 +105,11 @@ public final class ProviderChain {
         BmcSession session;
         progress.message("connecting to BMC " + target.key() + " via " + provider.name());
         try {
-          session = provider.open(target, deadline);
+          session = provider.open(target, loginBy(deadline, chain.size() - i), deadline);
         } catch (BmcException e) {
           last = e;
-          if (e.kind() == BmcException.Kind.UNREACHABLE && attempt < retries && backoff(attempt, deadline)) {
+          // with providers to follow, a silent BMC gets the next one rather than another wait on this one
+          if (e.kind() == BmcException.Kind.UNREACHABLE && !more && attempt < retries && backoff(attempt, deadline)) {
             progress.message(provider.name() + ": " + e.getMessage() + "; retrying");
             continue;
           }
@@ -145,6 +146,13 @@ public final class ProviderChain {
       }
     }
     throw last;
+  }
+
+  /** An equal share of the time left for each provider still to try, so a silent first one leaves time for the rest. */
+  static Instant loginBy(Instant deadline, int providersLeft) {
+    Instant now = Instant.now();
+    Duration left = Duration.between(now, deadline);
+    return left.isNegative() ? deadline : now.plus(left.dividedBy(providersLeft));
   }
 
   /** Sleeps before another attempt; false when the deadline leaves no room for one. */

@@ -3,14 +3,12 @@ package io.tinkerjvm.pbnj.ipmi;
 import io.tinkerjvm.pbnj.bmc.BootDevice;
 import io.tinkerjvm.pbnj.bmc.PowerCommand;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 
 /** The data bytes of the IPMI 2.0 commands we send (IPMI v2.0 rev 1.1, sections 22, 28). Pure, so tested alone. */
 final class IpmiCommands {
   // chassis network function
   static final int CHASSIS_CONTROL = 0x02;
   static final int SET_SYSTEM_BOOT_OPTIONS = 0x08;
-  static final int GET_SYSTEM_BOOT_OPTIONS = 0x09;
   static final int BOOT_FLAGS_PARAMETER = 0x05;
   // application network function
   static final int COLD_RESET = 0x02;
@@ -62,26 +60,6 @@ final class IpmiCommands {
     return new byte[] {BOOT_FLAGS_PARAMETER, (byte) flags, (byte) (selector << 2), 0, 0, 0};
   }
 
-  /** Get System Boot Options for the boot flags: parameter, set selector, block selector. */
-  static byte[] getBootFlags() {
-    return new byte[] {BOOT_FLAGS_PARAMETER, 0, 0};
-  }
-
-  /** The device a Get System Boot Options answer for parameter 5 names, or NONE when no override is valid. */
-  static BootDevice.Device bootDeviceOf(byte[] response) {
-    // version, parameter, then the five flag bytes
-    if (response.length < 4) {
-      return BootDevice.Device.NONE;
-    }
-    return switch ((response[3] >> 2) & 0x0f) {
-      case 0x1 -> BootDevice.Device.PXE;
-      case 0x2, 0x3 -> BootDevice.Device.DISK;
-      case 0x5 -> BootDevice.Device.CDROM;
-      case 0x6 -> BootDevice.Device.BIOS;
-      default -> BootDevice.Device.NONE;
-    };
-  }
-
   static byte[] userName(int userId, String name) {
     byte[] out = new byte[17];
     out[0] = (byte) userId;
@@ -131,7 +109,6 @@ final class IpmiCommands {
     return switch (command) {
       case CHASSIS_CONTROL -> "Chassis Control";
       case SET_SYSTEM_BOOT_OPTIONS -> "Set System Boot Options";
-      case GET_SYSTEM_BOOT_OPTIONS -> "Get System Boot Options";
       case GET_CHANNEL_INFO -> "Get Channel Info";
       case SET_USER_ACCESS -> "Set User Access";
       case GET_USER_ACCESS -> "Get User Access";
@@ -145,17 +122,5 @@ final class IpmiCommands {
   /** The number of user ids a Get User Access answer reports (bits 5:0 of its first byte). */
   static int maxUsers(byte[] response) {
     return response.length == 0 ? 0 : response[0] & 0x3f;
-  }
-
-  static String hex(byte[] b) {
-    StringBuilder s = new StringBuilder();
-    for (byte x : b) {
-      s.append(String.format("%02x", x & 0xff));
-    }
-    return s.toString();
-  }
-
-  static byte[] copy(byte[] b) {
-    return Arrays.copyOf(b, b.length);
   }
 }

@@ -22,15 +22,28 @@ final class IpmiRequest extends IpmiCommandCoder {
   private final NetworkFunction netFn;
   private final byte command;
   private final byte[] data;
+  private final boolean anyCompletionCode;
 
-  /** The response's data bytes, after the completion code. */
-  record Response(byte[] data) implements ResponseData {}
+  /** The response's completion code and its data bytes, after the code. */
+  record Response(CompletionCode code, byte[] data) implements ResponseData {}
 
+  /** A request whose error answers fail the send with an IPMIException carrying the completion code. */
   IpmiRequest(CipherSuite suite, NetworkFunction netFn, int command, byte... data) {
+    this(suite, netFn, command, false, data);
+  }
+
+  private IpmiRequest(CipherSuite suite, NetworkFunction netFn, int command, boolean anyCompletionCode,
+      byte... data) {
     super(IpmiVersion.V20, suite, AuthenticationType.RMCPPlus);
     this.netFn = netFn;
     this.command = (byte) command;
+    this.anyCompletionCode = anyCompletionCode;
     this.data = data.clone();
+  }
+
+  /** A request whose error answers come back as a Response too, for commands where some errors are an answer. */
+  static IpmiRequest answeringAnyCode(CipherSuite suite, NetworkFunction netFn, int command, byte... data) {
+    return new IpmiRequest(suite, netFn, command, true, data);
   }
 
   @Override
@@ -53,10 +66,10 @@ final class IpmiRequest extends IpmiCommandCoder {
     if (!isCommandResponse(message) || !(message.getPayload() instanceof IpmiLanResponse response)) {
       throw new IllegalArgumentException("not a response to IPMI command 0x" + Integer.toHexString(command & 0xff));
     }
-    if (response.getCompletionCode() != CompletionCode.Ok) {
+    if (!anyCompletionCode && response.getCompletionCode() != CompletionCode.Ok) {
       throw new IPMIException(response.getCompletionCode());
     }
     byte[] body = response.getData();
-    return new Response(body == null ? new byte[0] : body);
+    return new Response(response.getCompletionCode(), body == null ? new byte[0] : body);
   }
 }

@@ -15,6 +15,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
 import org.metricshub.ipmi.core.api.async.ConnectionHandle;
 import org.metricshub.ipmi.core.api.sync.IpmiConnector;
 import org.metricshub.ipmi.core.coding.commands.IpmiVersion;
@@ -27,6 +28,8 @@ import org.metricshub.ipmi.core.coding.payload.lan.IPMIException;
 import org.metricshub.ipmi.core.coding.payload.lan.NetworkFunction;
 import org.metricshub.ipmi.core.coding.protocol.AuthenticationType;
 import org.metricshub.ipmi.core.coding.security.CipherSuite;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * IPMI 2.0 over RMCP+ in the JVM, with ipmi-java (the stand-in for ipmi4j). Each session has a connector
@@ -37,6 +40,13 @@ import org.metricshub.ipmi.core.coding.security.CipherSuite;
  */
 public final class NativeIpmiProvider implements BmcProvider {
   public static final int DEFAULT_PORT = 623;
+  private static final Logger log = LoggerFactory.getLogger(NativeIpmiProvider.class);
+
+  /**
+   * Get User Name's completion codes for an id that holds no user: invalid data field (CCh, ipmi_sim's),
+   * parameter out of range (C9h), data not present (CBh). Any other error is no proof that a slot is free.
+   */
+  private static final Set<Integer> NO_SUCH_USER = Set.of(0xcc, 0xc9, 0xcb);
 
   private final int cipherSuite;
   private final Duration requestTimeout;
@@ -64,7 +74,7 @@ public final class NativeIpmiProvider implements BmcProvider {
   }
 
   @Override
-  public BmcSession open(BmcTarget target, Instant deadline) throws BmcException {
+  public BmcSession open(BmcTarget target, Instant loginBy, Instant deadline) throws BmcException {
     InetAddress address;
     try {
       address = InetAddress.getByName(target.host());
@@ -85,14 +95,16 @@ public final class NativeIpmiProvider implements BmcProvider {
       c.tearDown();
       throw new BmcException(Kind.UNREACHABLE, "cannot reach BMC " + target.key() + ": " + e.getMessage());
     }
+    boolean sessionOpen = false;
     try {
-      c.setTimeout(handle, (int) timeoutUntil(deadline).toMillis());
+      c.setTimeout(handle, (int) timeoutUntil(loginBy).toMillis());
       c.openSession(handle, target.username(), target.password().reveal(), null);
+      sessionOpen = true;
       // sessions open at the privilege the BMC chooses for the user; power control needs Administrator
       c.sendMessage(handle, new SetSessionPrivilegeLevel(IpmiVersion.V20, suite, AuthenticationType.RMCPPlus,
           PrivilegeLevel.Administrator));
     } catch (Exception e) {
-      closeQuietly(c, handle, false);
+      closeQuietly(c, handle, sessionOpen);
       throw classify(e, target, true);
     }
     return new Session(c, handle, suite, target, deadline);
@@ -101,9 +113,9 @@ public final class NativeIpmiProvider implements BmcProvider {
   /** ipmi-java sends each request up to this many times before it gives up. */
   private static final int LIBRARY_ATTEMPTS = 4;
 
-  /** One attempt's timeout: the request timeout, or less so that all the library's attempts end by the deadline. */
-  private Duration timeoutUntil(Instant deadline) {
-    Duration left = Duration.between(Instant.now(), deadline).dividedBy(LIBRARY_ATTEMPTS);
+  /** One attempt's timeout: the request timeout, or less so that all the library's attempts end by {@code by}. */
+  private Duration timeoutUntil(Instant by) {
+    Duration left = Duration.between(Instant.now(), by).dividedBy(LIBRARY_ATTEMPTS);
     Duration t = left.compareTo(requestTimeout) < 0 ? left : requestTimeout;
     return t.isNegative() || t.isZero() ? Duration.ofMillis(1) : t;
   }
@@ -150,6 +162,7 @@ public final class NativeIpmiProvider implements BmcProvider {
         c.closeSession(handle);
       } catch (Exception e) {
         // the BMC ends idle sessions by itself; nothing to do about a lost close
+        log.debug("closing the IPMI session failed; the BMC will end it when idle: {}", e.toString());
       }
     }
     c.closeConnection(handle);
@@ -189,10 +202,15 @@ public final class NativeIpmiProvider implements BmcProvider {
     }
 
     private byte[] request(NetworkFunction netFn, int command, byte... data) throws BmcException {
+      return answer(new IpmiRequest(suite, netFn, command, data)).data();
+    }
+
+    private IpmiRequest.Response answer(IpmiRequest request) throws BmcException {
       try {
-        return ((IpmiRequest.Response) send(new IpmiRequest(suite, netFn, command, data))).data();
+        return (IpmiRequest.Response) send(request);
       } catch (BmcException e) {
-        throw new BmcException(e.kind(), describeCommand(netFn, command) + ": " + e.getMessage(), e);
+        throw new BmcException(e.kind(), describeCommand(request.getNetworkFunction(),
+            request.getCommandCode() & 0xff) + ": " + e.getMessage(), e);
       }
     }
 
@@ -272,10 +290,6 @@ public final class NativeIpmiProvider implements BmcProvider {
 
     @Override
     public void deleteUser(String username) throws BmcException {
-      if (username.equals(target.username())) {
-        throw new BmcException(Kind.PRECONDITION, "will not delete '" + username
-            + "', the user this request logs in with");
-      }
       int id = findUser(username);
       request(NetworkFunction.ApplicationRequest, IpmiCommands.SET_USER_PASSWORD,
           IpmiCommands.userPassword(id, IpmiCommands.PASSWORD_DISABLE_USER, null));
@@ -294,15 +308,19 @@ public final class NativeIpmiProvider implements BmcProvider {
           IpmiCommands.getUserAccess(channel(), 1)));
     }
 
+    /** The user's name, or "" for an id that holds none; fails when the BMC's answer does not say which. */
     private String userName(int id) throws BmcException {
-      try {
-        return IpmiCommands.nameOf(request(NetworkFunction.ApplicationRequest, IpmiCommands.GET_USER_NAME, (byte) id));
-      } catch (BmcException e) {
-        if (e.kind() == Kind.UNSUPPORTED || e.kind() == Kind.FAILED) {
-          return ""; // BMCs answer an error (ipmi_sim: CCh) for an id that was never named: a free slot
-        }
-        throw e;
+      IpmiRequest.Response r = answer(IpmiRequest.answeringAnyCode(suite, NetworkFunction.ApplicationRequest,
+          IpmiCommands.GET_USER_NAME, (byte) id));
+      if (r.code() == CompletionCode.Ok) {
+        return IpmiCommands.nameOf(r.data());
       }
+      if (NO_SUCH_USER.contains(r.code().getCode())) {
+        return "";
+      }
+      BmcException e = fromCompletionCode(r.code(), target);
+      throw new BmcException(e.kind(), IpmiCommands.describe(IpmiCommands.GET_USER_NAME) + " for id " + id + ": "
+          + e.getMessage());
     }
 
     private int findUser(String username) throws BmcException {

@@ -9,9 +9,9 @@ import io.tinkerjvm.pbnj.bmc.BootDevice;
 import io.tinkerjvm.pbnj.bmc.PowerCommand;
 import io.tinkerjvm.pbnj.bmc.PowerState;
 import io.tinkerjvm.pbnj.bmc.UserAccount;
+import io.tinkerjvm.pbnj.process.BmcTool;
 import io.tinkerjvm.pbnj.process.CommandRunner;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +25,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * IPMI through ipmitool (lanplus), one ipmitool run per operation. Passwords never reach a command line:
@@ -34,6 +36,7 @@ import java.util.regex.Pattern;
  * about 10 s on ipmi_sim and lets a downgrade pick a weak one.
  */
 public final class IpmitoolProvider implements BmcProvider {
+  private static final Logger log = LoggerFactory.getLogger(IpmitoolProvider.class);
   public static final int DEFAULT_PORT = 623;
 
   /** ipmitool's own timing gives up after this many tries at most (its default). */
@@ -46,10 +49,8 @@ public final class IpmitoolProvider implements BmcProvider {
   private static final Pattern CHANNEL = Pattern.compile("Channel 0x([0-9a-fA-F]+) info");
   private static final Pattern USER_ROW = Pattern.compile("^(\\d+)\\s");
 
-  private final String ipmitoolPath;
+  private final BmcTool ipmitool;
   private final int cipherSuite;
-  private final Duration requestTimeout;
-  private final CommandRunner runner = new CommandRunner();
 
   /**
    * @param ipmitoolPath the ipmitool binary (a path, or a name looked up in PATH)
@@ -60,9 +61,8 @@ public final class IpmitoolProvider implements BmcProvider {
     if (cipherSuite < 0 || cipherSuite > 255) {
       throw new IllegalArgumentException("cipher suite must be from 0 to 255, not " + cipherSuite);
     }
-    this.ipmitoolPath = ipmitoolPath;
+    this.ipmitool = new BmcTool("ipmitool", ipmitoolPath, requestTimeout);
     this.cipherSuite = cipherSuite;
-    this.requestTimeout = requestTimeout;
   }
 
   @Override
@@ -71,11 +71,11 @@ public final class IpmitoolProvider implements BmcProvider {
   }
 
   @Override
-  public BmcSession open(BmcTarget target, Instant deadline) throws BmcException {
+  public BmcSession open(BmcTarget target, Instant loginBy, Instant deadline) throws BmcException {
     Session session = new Session(target, deadline);
     // ipmitool keeps no session between runs; one cheap command proves the address and the password, and
     // its answer serves the task's first power read (one process per status task instead of two)
-    session.loginState = session.powerState();
+    session.loginState = session.readPowerState(loginBy);
     return session;
   }
 
@@ -129,11 +129,15 @@ public final class IpmitoolProvider implements BmcProvider {
         loginState = null;
         return fresh;
       }
-      String out = ipmitool("read the power state", List.of("chassis", "power", "status"));
+      return readPowerState(deadline);
+    }
+
+    private PowerState readPowerState(Instant by) throws BmcException {
+      String out = ipmitool("read the power state", List.of("chassis", "power", "status"), null, by);
       Matcher m = POWER.matcher(out);
       if (!m.find()) {
         throw new BmcException(Kind.FAILED, "ipmitool gave no power state for BMC " + target.key() + ": '"
-            + firstLine(out) + "'");
+            + BmcTool.firstLine(out) + "'");
       }
       return m.group(1).equals("on") ? PowerState.ON : PowerState.OFF;
     }
@@ -212,10 +216,6 @@ public final class IpmitoolProvider implements BmcProvider {
 
     @Override
     public void deleteUser(String username) throws BmcException {
-      if (username.equals(target.username())) {
-        throw new BmcException(Kind.PRECONDITION, "will not delete '" + username
-            + "', the user this request logs in with");
-      }
       int channel = channel();
       int id = findUser(channel, username);
       exec("delete user '" + username + "'", List.of(
@@ -256,7 +256,7 @@ public final class IpmitoolProvider implements BmcProvider {
       }
       if (users.isEmpty()) {
         throw new BmcException(Kind.FAILED, "ipmitool listed no users on BMC " + target.key() + ": '"
-            + firstLine(out) + "'");
+            + BmcTool.firstLine(out) + "'");
       }
       return users;
     }
@@ -280,45 +280,29 @@ public final class IpmitoolProvider implements BmcProvider {
         file = Files.createFile(dir.resolve("commands"),
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(file, String.join("\n", commands) + "\n");
-        ipmitool(what, List.of("exec", file.toString()), account);
+        ipmitool(what, List.of("exec", file.toString()), account, deadline);
       } catch (IOException e) {
         throw new BmcException(Kind.FAILED, "cannot write the ipmitool commands file to " + what + ": "
             + e.getMessage(), e);
       } finally {
-        delete(file);
-        delete(dir);
+        deleteQuietly(file);
+        deleteQuietly(dir);
       }
     }
 
     private String ipmitool(String what, List<String> arguments) throws BmcException {
-      return ipmitool(what, arguments, null);
+      return ipmitool(what, arguments, null, deadline);
     }
 
-    /** Runs one ipmitool command and returns its stdout, or fails with the kind its error line shows. */
-    private String ipmitool(String what, List<String> arguments, UserAccount account) throws BmcException {
-      Duration left = Duration.between(Instant.now(), deadline);
-      if (left.isNegative() || left.isZero()) {
-        throw new BmcException(Kind.UNREACHABLE, "no time left to " + what + " on BMC " + target.key());
-      }
-      Duration limit = left.compareTo(requestTimeout) < 0 ? left : requestTimeout;
-      List<String> command = command(ipmitoolPath, target, cipherSuite, Timing.within(limit), arguments);
-      CommandRunner.Result r;
-      try {
-        r = runner.run(command, Map.of("IPMI_PASSWORD", target.password().reveal()), null, limit);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new BmcException(Kind.UNREACHABLE, "interrupted while waiting for ipmitool to " + what, e);
-      }
-      switch (r.outcome()) {
-        case CANNOT_START -> throw new BmcException(Kind.UNSUPPORTED, "ipmitool is not installed (--ipmitool-path "
-            + ipmitoolPath + "): " + r.startError());
-        case TIMED_OUT -> throw new BmcException(Kind.UNREACHABLE, "no answer from BMC " + target.key() + " within "
-            + limit.toMillis() + " ms (ipmitool stopped) to " + what);
-        case EXITED -> {
-          if (r.exitCode() != 0) {
-            throw failure(what, r.stderr(), r.exitCode(), account);
-          }
-        }
+    /** Runs one ipmitool command by {@code by} and returns its stdout, or fails with the kind its error line shows. */
+    private String ipmitool(String what, List<String> arguments, UserAccount account, Instant by)
+        throws BmcException {
+      Duration limit = ipmitool.limit(what, target, by);
+      List<String> command = command(ipmitool.path(), target, cipherSuite, Timing.within(limit), arguments);
+      CommandRunner.Result r = ipmitool.run(what, target, command,
+          Map.of("IPMI_PASSWORD", target.password().reveal()), limit);
+      if (r.exitCode() != 0) {
+        throw failure(what, r.stderr(), r.exitCode(), account);
       }
       return r.stdout();
     }
@@ -328,10 +312,11 @@ public final class IpmitoolProvider implements BmcProvider {
       for (String line : lines) {
         Kind kind = kindOf(line);
         if (kind != null) {
-          return new BmcException(kind, describe(kind, what) + " (ipmitool: " + redact(line, account) + ")");
+          return new BmcException(kind, describe(kind, what) + " (ipmitool: " + BmcTool.redact(line, target, account)
+              + ")");
         }
       }
-      String quoted = lines.isEmpty() ? "exit status " + exit : redact(lines.getLast(), account);
+      String quoted = lines.isEmpty() ? "exit status " + exit : BmcTool.redact(lines.getLast(), target, account);
       return new BmcException(Kind.FAILED, "ipmitool could not " + what + " on BMC " + target.key() + " ("
           + "ipmitool: " + quoted + ")");
     }
@@ -345,18 +330,6 @@ public final class IpmitoolProvider implements BmcProvider {
             + " (Administrator privilege needed)";
         default -> "ipmitool could not " + what + " on BMC " + target.key();
       };
-    }
-
-    /** Never lets a password through in a quoted ipmitool line, whatever ipmitool chose to print. */
-    private String redact(String line, UserAccount account) {
-      String out = line;
-      for (String secret : new String[] {target.password().reveal(),
-          account == null ? "" : account.password().reveal()}) {
-        if (!secret.isEmpty()) {
-          out = out.replace(secret, "<redacted>");
-        }
-      }
-      return out;
     }
   }
 
@@ -475,20 +448,15 @@ public final class IpmitoolProvider implements BmcProvider {
     return null;
   }
 
-  private static String firstLine(String text) {
-    String t = text.strip();
-    int nl = t.indexOf('\n');
-    return nl < 0 ? t : t.substring(0, nl);
-  }
-
-  private static void delete(Path path) {
+  /** Deletes without throwing, so a failed delete cannot hide the run's own outcome. */
+  private static void deleteQuietly(Path path) {
     if (path == null) {
       return;
     }
     try {
       Files.deleteIfExists(path);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot delete " + path + " (it may hold a BMC password)", e);
+      log.warn("cannot delete {} (it may hold a BMC password): {}", path, e.toString());
     }
   }
 }

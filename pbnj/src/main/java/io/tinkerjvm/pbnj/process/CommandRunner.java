@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs an external tool (ipmitool, racadm) with a time limit. Its output goes to two files in a private
@@ -22,6 +24,7 @@ import java.util.concurrent.TimeUnit;
  * {@code maxConcurrent} tools run at once; more wait their turn within their limit.
  */
 public final class CommandRunner {
+  private static final Logger log = LoggerFactory.getLogger(CommandRunner.class);
   private static final File NO_INPUT = new File("/dev/null");
 
   private final Semaphore slots;
@@ -125,6 +128,7 @@ public final class CommandRunner {
         Files.deleteIfExists(file);
       } catch (IOException e) {
         // the folder is private and removed at exit; a leftover file holds only a tool's output
+        log.debug("cannot delete tool output {}, left for removal at exit: {}", file, e.toString());
       }
     }
   }

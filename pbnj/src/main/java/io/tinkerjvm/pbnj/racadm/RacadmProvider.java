@@ -9,6 +9,7 @@ import io.tinkerjvm.pbnj.bmc.BootDevice;
 import io.tinkerjvm.pbnj.bmc.PowerCommand;
 import io.tinkerjvm.pbnj.bmc.PowerState;
 import io.tinkerjvm.pbnj.bmc.UserAccount;
+import io.tinkerjvm.pbnj.process.BmcTool;
 import io.tinkerjvm.pbnj.process.CommandRunner;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,24 +24,21 @@ import java.util.regex.Pattern;
  *
  * <p><b>Remote racadm exposes the password in the process list</b>: it takes it only as {@code -p} (no
  * environment variable or file; {@code -i} prompts on a terminal), so any local user can read it while
- * racadm runs. That is why racadm is the last provider in the fallback order, and why a new user's
- * password, set with {@code set iDRAC.Users.N.Password}, is exposed the same way.
+ * racadm runs. That is why racadm runs only when asked for (the racadm hint, or {@code --providers}), and
+ * why a new user's password, set with {@code set iDRAC.Users.N.Password}, is exposed the same way.
  */
 public final class RacadmProvider implements BmcProvider {
   private static final Pattern POWER = Pattern.compile("Server power status:\\s*(ON|OFF)", Pattern.CASE_INSENSITIVE);
   private static final Pattern USER_NAME = Pattern.compile("^UserName=(.*)$", Pattern.MULTILINE);
 
-  private final String racadmPath;
-  private final Duration requestTimeout;
-  private final CommandRunner runner = new CommandRunner();
+  private final BmcTool racadm;
 
   /**
    * @param racadmPath the racadm binary (a path, or a name looked up in PATH)
    * @param requestTimeout the longest one racadm run may take
    */
   public RacadmProvider(String racadmPath, Duration requestTimeout) {
-    this.racadmPath = racadmPath;
-    this.requestTimeout = requestTimeout;
+    this.racadm = new BmcTool("racadm", racadmPath, requestTimeout);
   }
 
   @Override
@@ -49,10 +47,10 @@ public final class RacadmProvider implements BmcProvider {
   }
 
   @Override
-  public BmcSession open(BmcTarget target, Instant deadline) throws BmcException {
+  public BmcSession open(BmcTarget target, Instant loginBy, Instant deadline) throws BmcException {
     Session session = new Session(target, deadline);
     // racadm keeps no session between runs; one cheap command proves the address and the password
-    session.powerState();
+    session.readPowerState(loginBy);
     return session;
   }
 
@@ -72,11 +70,15 @@ public final class RacadmProvider implements BmcProvider {
 
     @Override
     public PowerState powerState() throws BmcException {
-      String out = racadm("read the power state", RacadmCommands.powerStatus(), null);
+      return readPowerState(deadline);
+    }
+
+    private PowerState readPowerState(Instant by) throws BmcException {
+      String out = racadm("read the power state", RacadmCommands.powerStatus(), null, by);
       Matcher m = POWER.matcher(out);
       if (!m.find()) {
         throw new BmcException(Kind.FAILED, "racadm gave no power state for BMC " + target.key() + ": '"
-            + firstLine(out) + "'");
+            + BmcTool.firstLine(out) + "'");
       }
       return m.group(1).equalsIgnoreCase("ON") ? PowerState.ON : PowerState.OFF;
     }
@@ -123,10 +125,6 @@ public final class RacadmProvider implements BmcProvider {
 
     @Override
     public void deleteUser(String username) throws BmcException {
-      if (username.equals(target.username())) {
-        throw new BmcException(Kind.PRECONDITION, "will not delete '" + username
-            + "', the user this request logs in with");
-      }
       for (List<String> command : RacadmCommands.deleteUser(findUser(username))) {
         racadm("delete user '" + username + "'", command, null);
       }
@@ -156,33 +154,22 @@ public final class RacadmProvider implements BmcProvider {
       throw new BmcException(Kind.PRECONDITION, "no user '" + username + "' on BMC " + target.key());
     }
 
-    /** Runs one racadm subcommand; racadm may exit 0 after an ERROR line, so the output decides too. */
     private String racadm(String what, List<String> subcommand, UserAccount account) throws BmcException {
-      Duration left = Duration.between(Instant.now(), deadline);
-      if (left.isNegative() || left.isZero()) {
-        throw new BmcException(Kind.UNREACHABLE, "no time left to " + what + " on BMC " + target.key());
-      }
-      Duration limit = left.compareTo(requestTimeout) < 0 ? left : requestTimeout;
-      CommandRunner.Result r;
-      try {
-        // racadm has no other way to take the password: it is in this process list entry (see the class note)
-        r = runner.run(RacadmCommands.remote(racadmPath, target, subcommand), Map.of(), null, limit);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new BmcException(Kind.UNREACHABLE, "interrupted while waiting for racadm to " + what, e);
-      }
-      switch (r.outcome()) {
-        case CANNOT_START -> throw new BmcException(Kind.UNSUPPORTED, "racadm is not installed (--racadm-path "
-            + racadmPath + "): " + r.startError());
-        case TIMED_OUT -> throw new BmcException(Kind.UNREACHABLE, "no answer from BMC " + target.key() + " within "
-            + limit.toMillis() + " ms (racadm stopped) to " + what);
-        case EXITED -> {
-          String error = errorLine(r.stdout() + "\n" + r.stderr());
-          if (error != null || r.exitCode() != 0) {
-            String quoted = redact(error != null ? error : lastLine(r.stdout() + "\n" + r.stderr()), account);
-            throw failure(what, error == null ? "" : error, quoted.isEmpty() ? "exit status " + r.exitCode() : quoted);
-          }
-        }
+      return racadm(what, subcommand, account, deadline);
+    }
+
+    /** Runs one racadm subcommand by {@code by}; racadm may exit 0 after an ERROR line, so the output decides too. */
+    private String racadm(String what, List<String> subcommand, UserAccount account, Instant by)
+        throws BmcException {
+      Duration limit = racadm.limit(what, target, by);
+      // racadm has no other way to take the password: it is in this process list entry (see the class note)
+      CommandRunner.Result r = racadm.run(what, target, RacadmCommands.remote(racadm.path(), target, subcommand),
+          Map.of(), limit);
+      String error = errorLine(r.stdout() + "\n" + r.stderr());
+      if (error != null || r.exitCode() != 0) {
+        String quoted = BmcTool.redact(error != null ? error : BmcTool.lastLine(r.stdout() + "\n" + r.stderr()),
+            target, account);
+        throw failure(what, error == null ? "" : error, quoted.isEmpty() ? "exit status " + r.exitCode() : quoted);
       }
       return r.stdout();
     }
@@ -210,18 +197,6 @@ public final class RacadmProvider implements BmcProvider {
       return new BmcException(Kind.FAILED, "racadm could not " + what + " on BMC " + target.key() + " (racadm: "
           + quoted + ")");
     }
-
-    /** Never lets a password through in a quoted racadm line, whatever racadm chose to print. */
-    private String redact(String line, UserAccount account) {
-      String out = line;
-      for (String secret : new String[] {target.password().reveal(),
-          account == null ? "" : account.password().reveal()}) {
-        if (!secret.isEmpty()) {
-          out = out.replace(secret, "<redacted>");
-        }
-      }
-      return out;
-    }
   }
 
   /** racadm's first "ERROR: ..." line, or null. */
@@ -233,17 +208,5 @@ public final class RacadmProvider implements BmcProvider {
       }
     }
     return null;
-  }
-
-  private static String firstLine(String text) {
-    String t = text.strip();
-    int nl = t.indexOf('\n');
-    return nl < 0 ? t : t.substring(0, nl);
-  }
-
-  private static String lastLine(String text) {
-    String t = text.strip();
-    int nl = t.lastIndexOf('\n');
-    return nl < 0 ? t : t.substring(nl + 1).strip();
   }
 }

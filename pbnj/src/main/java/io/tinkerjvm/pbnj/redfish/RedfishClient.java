@@ -27,6 +27,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * JSON requests to one BMC for one session: the base URL, the session token, each request's timeout cut to
@@ -34,6 +36,7 @@ import javax.net.ssl.SSLException;
  * when the BMC echoes one back.
  */
 final class RedfishClient {
+  private static final Logger log = LoggerFactory.getLogger(RedfishClient.class);
   static final ObjectMapper JSON = new ObjectMapper();
 
   /** A BMC's answer; {@code body} is a missing node when it sent no JSON. */
@@ -88,7 +91,13 @@ final class RedfishClient {
 
   /** Sends a request and returns the answer whatever its status; fails only when no answer came in time. */
   Response send(String method, String path, JsonNode body, Map<String, String> headers) throws BmcException {
-    Duration left = Duration.between(Instant.now(), deadline);
+    return send(method, path, body, headers, deadline);
+  }
+
+  /** As {@link #send(String, String, JsonNode, Map)}, but the answer must come by {@code by}, not the deadline. */
+  Response send(String method, String path, JsonNode body, Map<String, String> headers, Instant by)
+      throws BmcException {
+    Duration left = Duration.between(Instant.now(), by);
     if (left.isNegative() || left.isZero()) {
       throw new BmcException(Kind.UNREACHABLE, "no time left for BMC " + bmc() + " before " + method + " " + path);
     }
@@ -108,13 +117,17 @@ final class RedfishClient {
     return call("GET", path, null, Map.of());
   }
 
-  /** Ends the session; it gets a short time of its own, as a leaked session holds one of the BMC's few slots. */
-  void deleteQuietly(String path) {
+  /** Ends a session; it gets a short time of its own, as a leaked session holds one of the BMC's few slots. */
+  void deleteQuietly(String path, Map<String, String> headers) {
     try {
       Duration t = requestTimeout.compareTo(Duration.ofSeconds(2)) < 0 ? requestTimeout : Duration.ofSeconds(2);
-      exchange("DELETE", path, null, Map.of(), t);
+      Response r = exchange("DELETE", path, null, headers, t);
+      if (!r.ok()) {
+        log.debug("BMC {} answered {} to the logout at {}; it ends idle sessions by itself", bmc(), r.status(), path);
+      }
     } catch (BmcException e) {
       // the BMC ends idle sessions by itself
+      log.debug("no logout from BMC {} at {}; it ends idle sessions by itself: {}", bmc(), path, e.getMessage());
     }
   }
 
@@ -172,6 +185,7 @@ final class RedfishClient {
       return JSON.readTree(body);
     } catch (IOException e) {
       // an error page in HTML, say: the status alone must do
+      log.debug("a BMC's answer is not JSON, so only its status counts: {}", e.getMessage());
       return MissingNode.getInstance();
     }
   }

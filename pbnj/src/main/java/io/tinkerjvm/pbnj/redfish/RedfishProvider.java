@@ -13,18 +13,23 @@ import io.tinkerjvm.pbnj.bmc.PowerState;
 import io.tinkerjvm.pbnj.bmc.UserAccount;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * DMTF Redfish over HTTPS with the JDK's HTTP client. Each session logs in through the SessionService and
  * logs out on close; the ComputerSystem and Manager are the first members of their collections.
  */
 public final class RedfishProvider implements BmcProvider, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RedfishProvider.class);
   public static final int DEFAULT_PORT = 443;
   static final String SESSIONS = "/redfish/v1/SessionService/Sessions";
 
@@ -53,12 +58,12 @@ public final class RedfishProvider implements BmcProvider, AutoCloseable {
   }
 
   @Override
-  public BmcSession open(BmcTarget target, Instant deadline) throws BmcException {
+  public BmcSession open(BmcTarget target, Instant loginBy, Instant deadline) throws BmcException {
     RedfishClient c = new RedfishClient(http, target, requestTimeout, deadline, verifyingCertificates);
     ObjectNode login = RedfishClient.JSON.createObjectNode()
         .put("UserName", target.username())
         .put("Password", target.password().reveal());
-    RedfishClient.Response r = c.send("POST", SESSIONS, login, Map.of());
+    RedfishClient.Response r = c.send("POST", SESSIONS, login, Map.of(), loginBy);
     if (r.status() == 401) {
       throw new BmcException(Kind.UNAUTHENTICATED, "BMC " + target.key() + " refused user '" + target.username()
           + "' or its password");
@@ -66,11 +71,21 @@ public final class RedfishProvider implements BmcProvider, AutoCloseable {
     if (!r.ok()) {
       throw c.failure(r, "POST", SESSIONS);
     }
+    String session = sessionPath(target.key(), r.location());
     if (r.token() == null || r.token().isBlank()) {
+      if (session != null) {
+        // without a token the logout can only authenticate as HTTP Basic, with the login's own user
+        c.deleteQuietly(session, Map.of("Authorization", basic(target)));
+      }
       throw new BmcException(Kind.FAILED, "BMC " + target.key() + " accepted the login but sent no X-Auth-Token");
     }
     c.useToken(r.token());
-    return new Session(c, target, sessionPath(r.location()));
+    return new Session(c, session);
+  }
+
+  private static String basic(BmcTarget target) {
+    String pair = target.username() + ":" + target.password().reveal();
+    return "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8));
   }
 
   @Override
@@ -78,15 +93,25 @@ public final class RedfishProvider implements BmcProvider, AutoCloseable {
     http.shutdownNow();
   }
 
-  /** The path of the session's Location; only the path, so that the logout cannot send the token to another host. */
-  static String sessionPath(String location) {
+  /**
+   * The path of the session's Location, or null when there is none to log out at (the BMC ends the session
+   * when it is idle); only the path, so that the logout cannot send the token to another host.
+   */
+  static String sessionPath(String bmc, String location) {
     if (location == null || location.isBlank()) {
+      log.debug("BMC {} named no Location for its session, so it cannot be logged out", bmc);
       return null;
     }
     try {
       String path = URI.create(location.trim()).getRawPath();
-      return path == null || path.isEmpty() ? null : path;
+      if (path == null || path.isEmpty()) {
+        log.debug("BMC {} named a session Location without a path, '{}', so it cannot be logged out", bmc, location);
+        return null;
+      }
+      return path;
     } catch (IllegalArgumentException e) {
+      log.debug("BMC {} named a session Location that is no URI, so it cannot be logged out: {}", bmc,
+          e.getMessage());
       return null;
     }
   }
@@ -121,14 +146,12 @@ public final class RedfishProvider implements BmcProvider, AutoCloseable {
 
   private final class Session implements BmcSession {
     private final RedfishClient c;
-    private final BmcTarget target;
     private final String sessionLocation;
     private String systemPath;
     private String managerPath;
 
-    Session(RedfishClient c, BmcTarget target, String sessionLocation) {
+    Session(RedfishClient c, String sessionLocation) {
       this.c = c;
-      this.target = target;
       this.sessionLocation = sessionLocation;
     }
 
@@ -171,9 +194,10 @@ public final class RedfishProvider implements BmcProvider, AutoCloseable {
       if (state == null) {
         throw new BmcException(Kind.FAILED, "BMC " + c.bmc() + " reports no PowerState for " + systemPath);
       }
+      // a transition counts as the state it is going to, so waiting for it does not send the command again
       return switch (state) {
-        case "On", "PoweringOff" -> PowerState.ON;
-        case "Off", "PoweringOn" -> PowerState.OFF;
+        case "On", "PoweringOn" -> PowerState.ON;
+        case "Off", "PoweringOff" -> PowerState.OFF;
         default -> throw new BmcException(Kind.FAILED, "BMC " + c.bmc() + " reports an unknown PowerState '"
             + state + "' for " + systemPath);
       };
@@ -325,10 +349,6 @@ public final class RedfishProvider implements BmcProvider, AutoCloseable {
 
     @Override
     public void deleteUser(String username) throws BmcException {
-      if (username.equals(target.username())) {
-        throw new BmcException(Kind.PRECONDITION, "refusing to delete user '" + username + "': this session logs in"
-            + " to BMC " + c.bmc() + " as that user");
-      }
       Resource existing = existingAccount(username);
       c.call("DELETE", existing.path(), null, Map.of());
     }
@@ -336,7 +356,7 @@ public final class RedfishProvider implements BmcProvider, AutoCloseable {
     @Override
     public void close() {
       if (sessionLocation != null) {
-        c.deleteQuietly(sessionLocation);
+        c.deleteQuietly(sessionLocation, Map.of());
       }
     }
   }

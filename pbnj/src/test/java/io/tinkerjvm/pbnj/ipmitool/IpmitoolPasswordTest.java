@@ -62,11 +62,15 @@ class IpmitoolPasswordTest {
     return Files.readAllLines(dir.resolve("record"));
   }
 
+  private static Instant in(int seconds) {
+    return Instant.now().plusSeconds(seconds);
+  }
+
   @Test
   void loginPasswordGoesOnlyThroughTheEnvironment() throws Exception {
     IpmitoolProvider p = new IpmitoolProvider(recordingIpmitool.toString(), 17, Duration.ofSeconds(10));
-    try (BmcSession s = p.open(new BmcTarget("127.0.0.1", 0, "admin", Secret.of(LOGIN_PASSWORD)),
-        Instant.now().plusSeconds(20))) {
+    try (BmcSession s = p.open(new BmcTarget("127.0.0.1", 0, "admin", Secret.of(LOGIN_PASSWORD)), in(20),
+        in(20))) {
       assertEquals(PowerState.ON, s.powerState()); // answered by the login check's own read
       assertEquals(1, record().stream().filter(l -> l.startsWith("argv:")).count());
       assertEquals(PowerState.ON, s.powerState());
@@ -83,8 +87,8 @@ class IpmitoolPasswordTest {
   @Test
   void newUsersPasswordGoesOnlyThroughAPrivateExecFileThatIsDeleted() throws Exception {
     IpmitoolProvider p = new IpmitoolProvider(recordingIpmitool.toString(), 3, Duration.ofSeconds(5));
-    try (BmcSession s = p.open(new BmcTarget("127.0.0.1", 6230, "admin", Secret.of(LOGIN_PASSWORD)),
-        Instant.now().plusSeconds(10))) {
+    try (BmcSession s = p.open(new BmcTarget("127.0.0.1", 6230, "admin", Secret.of(LOGIN_PASSWORD)), in(10),
+        in(10))) {
       s.createUser(new UserAccount("bob", Secret.of(NEW_PASSWORD), UserAccount.Role.ADMIN));
     }
     List<String> record = record();

@@ -29,6 +29,10 @@ class RacadmCommandsTest {
 
   @TempDir Path dir;
 
+  private static Instant in(int seconds) {
+    return Instant.now().plusSeconds(seconds);
+  }
+
   @Test
   void remoteCommandNamesHostUserAndPasswordThenTheSubcommand() {
     assertEquals(List.of("racadm", "-r", "10.0.0.5", "-u", "root", "-p", "calvin", "serveraction", "powerstatus"),
@@ -97,19 +101,20 @@ class RacadmCommandsTest {
   @Test
   void missingBinaryIsUnsupported() {
     RacadmProvider racadm = new RacadmProvider(dir.resolve("racadm").toString(), Duration.ofSeconds(5));
-    BmcException e = assertThrows(BmcException.class, () -> racadm.open(IDRAC, Instant.now().plusSeconds(5)));
+    BmcException e = assertThrows(BmcException.class, () -> racadm.open(IDRAC, in(5), in(5)));
     assertEquals(BmcException.Kind.UNSUPPORTED, e.kind(), e.getMessage());
     assertTrue(e.getMessage().startsWith("racadm is not installed"), e.getMessage());
     assertFalse(e.getMessage().contains("calvin"), e.getMessage());
   }
 
-  /** A stand-in racadm answering as an iDRAC does, refusing any password but calvin. */
+  /** A stand-in racadm answering as an iDRAC does, refusing any password but calvin; 10.8.8.8 never answers. */
   private RacadmProvider standIn(String unreachableHost) throws Exception {
     Path racadm = dir.resolve("fake-racadm");
     Files.writeString(racadm, """
         #!/bin/sh
         # argv: -r host -u user -p password subcommand...
         [ "$2" = "%s" ] && { echo "ERROR: Unable to connect to RAC at specified IP address."; exit 2; }
+        [ "$2" = 10.8.8.8 ] && exec sleep 60
         [ "$6" = calvin ] || { echo "ERROR: Login failed - invalid username or password"; exit 3; }
         echo "Security Alert: Certificate is invalid - self signed certificate"
         echo "Continuing execution. Use -S option for racadm to stop execution on certificate-related errors."
@@ -129,7 +134,7 @@ class RacadmCommandsTest {
   void providerReadsPowerAndTurnsRacadmErrorsIntoKinds() throws Exception {
     RacadmProvider racadm = standIn("10.9.9.9");
     Instant deadline = Instant.now().plusSeconds(30);
-    try (BmcSession s = racadm.open(IDRAC, deadline)) {
+    try (BmcSession s = racadm.open(IDRAC, deadline, deadline)) {
       assertEquals(PowerState.ON, s.powerState());
       s.createUser(new UserAccount("alice", Secret.of("pw"), Role.ADMIN));
       BmcException exists = assertThrows(BmcException.class,
@@ -137,15 +142,24 @@ class RacadmCommandsTest {
       assertEquals(BmcException.Kind.PRECONDITION, exists.kind(), exists.getMessage());
       BmcException soft = assertThrows(BmcException.class, () -> s.resetBmc(false));
       assertEquals(BmcException.Kind.UNSUPPORTED, soft.kind(), soft.getMessage());
-      BmcException self = assertThrows(BmcException.class, () -> s.deleteUser("root"));
-      assertEquals(BmcException.Kind.PRECONDITION, self.kind(), self.getMessage());
     }
     BmcException wrong = assertThrows(BmcException.class,
-        () -> racadm.open(new BmcTarget("10.0.0.5", 0, "root", Secret.of("wrong")), deadline));
+        () -> racadm.open(new BmcTarget("10.0.0.5", 0, "root", Secret.of("wrong")), deadline, deadline));
     assertEquals(BmcException.Kind.UNAUTHENTICATED, wrong.kind(), wrong.getMessage());
     assertTrue(wrong.getMessage().contains("ERROR: Login failed - invalid username or password"), wrong.getMessage());
     BmcException away = assertThrows(BmcException.class,
-        () -> racadm.open(new BmcTarget("10.9.9.9", 0, "root", Secret.of("calvin")), deadline));
+        () -> racadm.open(new BmcTarget("10.9.9.9", 0, "root", Secret.of("calvin")), deadline, deadline));
     assertEquals(BmcException.Kind.UNREACHABLE, away.kind(), away.getMessage());
+  }
+
+  @Test
+  void loginCheckEndsByTheLoginTimeThoughTheDeadlineIsLater() throws Exception {
+    RacadmProvider racadm = standIn("10.9.9.9");
+    Instant loginBy = Instant.now().plusSeconds(1);
+    BmcException silent = assertThrows(BmcException.class,
+        () -> racadm.open(new BmcTarget("10.8.8.8", 0, "root", Secret.of("calvin")), loginBy, in(30)));
+    assertEquals(BmcException.Kind.UNREACHABLE, silent.kind(), silent.getMessage());
+    assertTrue(silent.getMessage().contains("(racadm stopped)"), silent.getMessage());
+    assertTrue(Instant.now().isBefore(loginBy.plusSeconds(2)), "overran the login time: " + silent.getMessage());
   }
 }

@@ -73,6 +73,7 @@ public final class RedfishSimulator implements AutoCloseable {
   private String bootMode = "UEFI";
   private List<String> allowedResetTypes = ALL_RESET_TYPES;
   private String resetTarget = DEFAULT_RESET_TARGET;
+  private boolean loginSendsToken = true;
   private int etag = 1;
   private int nextId = 1;
 
@@ -199,6 +200,11 @@ public final class RedfishSimulator implements AutoCloseable {
   public synchronized void setResetTarget(String path) {
     resetTarget = path;
     etag++;
+  }
+
+  /** Whether a login's answer carries its X-Auth-Token; some BMCs accept a login and send none. */
+  public synchronized void setLoginSendsToken(boolean sends) {
+    loginSendsToken = sends;
   }
 
   public synchronized List<String> systemResets() {
@@ -445,7 +451,8 @@ public final class RedfishSimulator implements AutoCloseable {
     String location = "/redfish/v1/SessionService/Sessions/" + id;
     ObjectNode n = resource("#Session.v1_0_0.Session", location, id, "User Session");
     n.put("UserName", user);
-    return new Reply(201, n, Map.of("X-Auth-Token", s.token(), "Location", location));
+    return new Reply(201, n, loginSendsToken ? Map.of("X-Auth-Token", s.token(), "Location", location)
+        : Map.of("Location", location));
   }
 
   private Reply session(String method, String path) {
