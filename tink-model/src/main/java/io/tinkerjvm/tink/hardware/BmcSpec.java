@@ -12,7 +12,10 @@ import java.util.Set;
 /**
  * A machine's BMC, given in its hardware record as {@code metadata.bmc} (Tinkerbell's record has no place
  * for one, pbnj#121). tink-server keeps the password sealed in a table of its own and stores the record
- * without it; a push without a password (or with {@code <redacted>}) keeps the stored one.
+ * with {@code <redacted>} in its place; a push without a password (or with {@code <redacted>}) keeps the
+ * stored one. {@code address} is read as {@code host}, and other keys stay in the record untouched, as
+ * inventories already carry a {@code bmc} object of their own; a key that looks like a second secret is
+ * refused, since it would be stored in clear.
  *
  * <pre>"bmc": {"host": "10.0.0.5", "port": 623, "username": "admin", "password": "...", "vendor": "supermicro",
  *         "efi": false, "netboot_on_workflow": true, "boot_disk_on_success": true}</pre>
@@ -20,8 +23,8 @@ import java.util.Set;
 public record BmcSpec(String host, int port, String username, String password, String vendor, boolean efi,
     boolean netbootOnWorkflow, boolean bootDiskOnSuccess) {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Set<String> KEYS = Set.of("host", "port", "username", "password", "vendor", "efi",
-      "netboot_on_workflow", "boot_disk_on_success");
+  private static final Set<String> KEYS = Set.of("host", "address", "port", "username", "password", "vendor",
+      "efi", "netboot_on_workflow", "boot_disk_on_success");
 
   /** The BMC in a record's metadata JSON, if it has one; every problem names its key. */
   public static Optional<BmcSpec> fromMetadata(String metadata) {
@@ -35,12 +38,15 @@ public record BmcSpec(String host, int port, String username, String password, S
     }
     for (Iterator<String> it = bmc.fieldNames(); it.hasNext(); ) {
       String key = it.next();
-      if (!KEYS.contains(key)) {
-        throw new InvalidArgumentException("metadata.bmc: unknown key '" + key + "'; known: "
-            + String.join(", ", KEYS.stream().sorted().toList()));
+      if (!KEYS.contains(key) && Secrets.isSecretKey(key)) {
+        throw new InvalidArgumentException("metadata.bmc." + key + " looks like a secret, and only "
+            + "metadata.bmc.password is kept sealed: it would be stored in clear");
       }
     }
-    String host = text(bmc, "host", true);
+    if (bmc.has("host") && bmc.has("address")) {
+      throw new InvalidArgumentException("metadata.bmc has both host and address: give one");
+    }
+    String host = text(bmc, bmc.has("address") ? "address" : "host", true);
     if (!host.matches("[A-Za-z0-9.:_%\\[\\]/-]+")) {
       throw new InvalidArgumentException("metadata.bmc.host '" + host + "' is not a host name, IP address or "
           + "https:// URL");
@@ -66,11 +72,12 @@ public record BmcSpec(String host, int port, String username, String password, S
         bool(bmc, "netboot_on_workflow", true), bool(bmc, "boot_disk_on_success", true)));
   }
 
-  /** The metadata JSON as stored: the same, without {@code bmc.password}. */
+  /** The metadata JSON as stored: the same, with {@code <redacted>} for a {@code bmc.password} it carries. */
   public static String withoutPassword(String metadata) {
     JsonNode root = parse(metadata);
-    if (root != null && root.get("bmc") instanceof ObjectNode bmc && bmc.has("password")) {
-      bmc.remove("password");
+    if (root != null && root.get("bmc") instanceof ObjectNode bmc && bmc.has("password")
+        && !bmc.get("password").isNull() && !bmc.get("password").asText().isEmpty()) {
+      bmc.put("password", Secrets.REDACTED);
       return root.toString();
     }
     return metadata;
@@ -104,7 +111,7 @@ public record BmcSpec(String host, int port, String username, String password, S
     JsonNode v = bmc.get(key);
     if (v == null || v.isNull() || (v.isTextual() && v.asText().isBlank())) {
       if (required) {
-        throw new InvalidArgumentException("metadata.bmc." + key + " is required");
+        throw new InvalidArgumentException("metadata.bmc." + (key.equals("address") ? "host" : key) + " is required");
       }
       return "";
     }

@@ -43,11 +43,23 @@ class BmcSpecTest {
   @Test
   void storedMetadataLosesOnlyThePassword() {
     String stored = BmcSpec.withoutPassword("{\"a\":1,\"bmc\":{\"host\":\"h\",\"username\":\"u\",\"password\":\"pw\"}}");
-    assertEquals("{\"a\":1,\"bmc\":{\"host\":\"h\",\"username\":\"u\"}}", stored);
+    assertEquals("{\"a\":1,\"bmc\":{\"host\":\"h\",\"username\":\"u\",\"password\":\"<redacted>\"}}", stored);
+  }
+
+  @Test
+  void anInventorysOwnBmcObjectIsReadAsItIs() {
+    // address for host, and keys of its own that stay in the record
+    BmcSpec b = BmcSpec.fromMetadata("{\"bmc\":{\"address\":\"10.0.0.12\",\"username\":\"root\","
+        + "\"password\":\"calvin\",\"type\":\"idrac9\",\"mac\":\"aa:bb:cc:dd:ee:ff\"}}").orElseThrow();
+    assertEquals("10.0.0.12", b.pbnjHost());
+    assertEquals("calvin", b.password());
   }
 
   @Test
   void mistakesNameTheKey() {
+    assertBad("metadata.bmc.passwd looks like a secret", "\"host\":\"h\",\"passwd\":\"x\"");
+    assertBad("metadata.bmc has both host and address", "\"host\":\"h\",\"address\":\"h\"");
+    assertBad("metadata.bmc.host is required", "\"port\":623");
     assertBad("metadata.bmc.efi must be true or false", "\"host\":\"h\",\"efi\":\"yes\"");
     assertBad("metadata.bmc.username must be a string", "\"host\":\"h\",\"username\":5");
     assertBad("metadata.bmc.host 'a b' is not", "\"host\":\"a b\"");

@@ -71,6 +71,7 @@ class BmcRecordTest {
     Hardware back = get(id);
     assertFalse(back.toString().contains(PASSWORD), back.getMetadata());
     assertTrue(back.getMetadata().contains("\"username\":\"admin\""), back.getMetadata());
+    assertTrue(back.getMetadata().contains("\"password\":\"<redacted>\""), "a password is held: " + back.getMetadata());
     assertEquals(0, tink.count("SELECT count(*) FROM hardware WHERE data::text LIKE '%" + PASSWORD + "%'"));
 
     byte[] stored = sealed(id);
@@ -115,7 +116,7 @@ class BmcRecordTest {
     assertStatus(Status.Code.INVALID_ARGUMENT, "metadata.bmc.password is required", () -> tink.hardware().push(
         PushRequest.newBuilder().setData(withBmc(id, "08:00:27:b0:00:03",
             "{\"host\":\"10.1.0.8\",\"username\":\"admin\"}")).build()));
-    assertStatus(Status.Code.INVALID_ARGUMENT, "metadata.bmc: unknown key 'passwd'", () -> tink.hardware().push(
+    assertStatus(Status.Code.INVALID_ARGUMENT, "metadata.bmc.passwd looks like a secret", () -> tink.hardware().push(
         PushRequest.newBuilder().setData(withBmc(id, "08:00:27:b0:00:03",
             "{\"host\":\"10.1.0.8\",\"username\":\"admin\",\"passwd\":\"x\"}")).build()));
     assertStatus(Status.Code.INVALID_ARGUMENT, "metadata.bmc.host is required", () -> tink.hardware().push(
