@@ -105,6 +105,9 @@ public final class PbnjBenchmark {
         pbnj.waitFor(10, TimeUnit.SECONDS);
       }
       sims.forEach(IpmiSim::close);
+      try (var files = Files.walk(dir)) {
+        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
     }
   }
 
