@@ -7,23 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tinkerjvm.pbnj.Pbnj;
 import io.tinkerjvm.pbnj.PbnjConfig;
 import io.tinkerjvm.pbnj.support.IpmiSim;
+import io.tinkerjvm.pbnj.support.TinkEvents;
 import io.tinkerjvm.proto.tink.hardware.PushRequest;
 import io.tinkerjvm.proto.tink.template.WorkflowTemplate;
 import io.tinkerjvm.proto.tink.workflow.CreateRequest;
-import io.tinkerjvm.proto.tink.workflow.GetRequest;
 import io.tinkerjvm.proto.tink.workflow.State;
 import io.tinkerjvm.proto.tink.workflow.WorkflowActionStatus;
-import io.tinkerjvm.proto.tink.workflow.WorkflowServiceGrpc;
 import io.tinkerjvm.tink.hardware.HardwareDocument;
 import io.tinkerjvm.tink.support.RunningTink;
 import io.tinkerjvm.tink.support.TestPostgres;
 import java.net.ServerSocket;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -67,23 +64,6 @@ class NetbootFailuresTest {
         .setHardware("{\"device_1\":\"" + mac + "\"}").build()).getId();
   }
 
-  static List<WorkflowActionStatus> awaitEvents(RunningTink tink, String workflowId,
-      Predicate<List<WorkflowActionStatus>> until, long timeoutMs) throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-    List<WorkflowActionStatus> events = List.of();
-    while (System.nanoTime() < end) {
-      List<WorkflowActionStatus> now = new ArrayList<>();
-      WorkflowServiceGrpc.newBlockingStub(tink.channel).showWorkflowEvents(GetRequest.newBuilder().setId(workflowId)
-          .build()).forEachRemaining(now::add);
-      events = now;
-      if (until.test(now)) {
-        return now;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("events of " + workflowId + " after " + timeoutMs + " ms: " + events);
-  }
-
   @Test
   void aRefusedBmcPasswordEndsTheNetbootWithAFailedEvent() throws Exception {
     try (Pbnj pbnj = Pbnj.start(PbnjConfig.load(Map.of(), "--grpc-port=0", "--http-port=0",
@@ -91,7 +71,7 @@ class NetbootFailuresTest {
          RunningTink tink = new RunningTink(TestPostgres.freshDatabase(),
              "--pbnj-authority=127.0.0.1:" + pbnj.grpcPort())) {
       String id = createWorkflow(tink, "fa000000-0000-4000-8000-000000000001", "08:00:27:fa:00:01", "not-the-one");
-      List<WorkflowActionStatus> events = awaitEvents(tink, id, e -> !e.isEmpty(), 20_000);
+      List<WorkflowActionStatus> events = TinkEvents.await(tink.channel, id, e -> !e.isEmpty(), 20_000);
       WorkflowActionStatus failed = events.getFirst();
       assertEquals("pxe-next-boot", failed.getActionName());
       assertEquals(State.STATE_FAILED, failed.getActionStatus());
@@ -99,7 +79,7 @@ class NetbootFailuresTest {
           failed.getMessage());
       assertFalse(failed.getMessage().contains("not-the-one"), failed.getMessage());
       Thread.sleep(500);
-      assertEquals(1, awaitEvents(tink, id, e -> true, 1000).size(), "no power cycle after a refused login");
+      assertEquals(1, TinkEvents.await(tink.channel, id, e -> true, 1000).size(), "no power cycle after a refused login");
       assertEquals(1, tink.count("SELECT count(*) FROM bmc_operation WHERE state = 'failed'"));
     }
   }
@@ -119,11 +99,11 @@ class NetbootFailuresTest {
         assertTrue(System.nanoTime() < until, "the netboot was not put back to wait for PBnJ");
         Thread.sleep(100);
       }
-      assertEquals(0, awaitEvents(tink, id, e -> true, 1000).size(), "no event while PBnJ is away");
+      assertEquals(0, TinkEvents.await(tink.channel, id, e -> true, 1000).size(), "no event while PBnJ is away");
       try (Pbnj pbnj = Pbnj.start(PbnjConfig.load(Map.of(), "--grpc-port=" + port, "--http-port=0",
           "--bind-address=127.0.0.1"))) {
-        List<WorkflowActionStatus> events = awaitEvents(tink, id,
-            e -> e.stream().anyMatch(x -> x.getActionName().equals("power-cycle")), 30_000);
+        List<WorkflowActionStatus> events = TinkEvents.await(tink.channel, id, TinkEvents.has("power-cycle"),
+            30_000);
         assertTrue(events.stream().allMatch(e -> e.getActionStatus() == State.STATE_SUCCESS), events.toString());
         assertTrue(sim.poweredOn());
       }

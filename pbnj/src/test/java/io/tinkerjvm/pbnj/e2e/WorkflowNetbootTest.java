@@ -6,13 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tinkerjvm.pbnj.Pbnj;
 import io.tinkerjvm.pbnj.PbnjConfig;
 import io.tinkerjvm.pbnj.support.IpmiSim;
+import io.tinkerjvm.pbnj.support.TinkEvents;
 import io.tinkerjvm.proto.tink.hardware.Hardware;
 import io.tinkerjvm.proto.tink.hardware.PushRequest;
 import io.tinkerjvm.proto.tink.template.WorkflowTemplate;
-import io.tinkerjvm.proto.tink.workflow.GetRequest;
 import io.tinkerjvm.proto.tink.workflow.State;
 import io.tinkerjvm.proto.tink.workflow.WorkflowActionStatus;
-import io.tinkerjvm.proto.tink.workflow.WorkflowServiceGrpc;
 import io.tinkerjvm.tink.support.RunningTink;
 import io.tinkerjvm.tink.support.ScriptedWorker;
 import io.tinkerjvm.tink.support.TestPostgres;
@@ -22,7 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -88,8 +86,8 @@ class WorkflowNetbootTest {
     String workflowId = created.replaceAll("(?s).*Created Workflow:\\s*([0-9a-f-]{36}).*", "$1");
     assertEquals(36, workflowId.length(), created);
 
-    List<WorkflowActionStatus> events = awaitEvents(workflowId,
-        e -> e.getActionName().equals("power-cycle"), 30_000);
+    List<WorkflowActionStatus> events = TinkEvents.await(tink.channel, workflowId, TinkEvents.has("power-cycle"),
+        30_000);
     long netbootMs = (System.nanoTime() - t0) / 1_000_000;
     System.out.println("netboot through PBnJ took " + netbootMs + " ms");
     WorkflowActionStatus pxe = find(events, "pxe-next-boot");
@@ -113,7 +111,7 @@ class WorkflowNetbootTest {
     ScriptedWorker worker = new ScriptedWorker(HW, tink.channel, 10, ScriptedWorker.newExecutionLog(), a -> {});
     Thread t = Thread.ofVirtual().start(worker);
     try {
-      List<WorkflowActionStatus> after = awaitEvents(workflowId, e -> e.getActionName().equals("boot-from-disk"),
+      List<WorkflowActionStatus> after = TinkEvents.await(tink.channel, workflowId, TinkEvents.has("boot-from-disk"),
           30_000);
       WorkflowActionStatus disk = find(after, "boot-from-disk");
       assertEquals(State.STATE_SUCCESS, disk.getActionStatus(), disk.getMessage());
@@ -134,23 +132,6 @@ class WorkflowNetbootTest {
   private static WorkflowActionStatus find(List<WorkflowActionStatus> events, String action) {
     return events.stream().filter(e -> e.getActionName().equals(action)).findFirst()
         .orElseThrow(() -> new AssertionError("no " + action + " event in " + events));
-  }
-
-  private static List<WorkflowActionStatus> awaitEvents(String workflowId, Predicate<WorkflowActionStatus> until,
-      long timeoutMs) throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-    List<WorkflowActionStatus> events = List.of();
-    while (System.nanoTime() < end) {
-      List<WorkflowActionStatus> now = new ArrayList<>();
-      WorkflowServiceGrpc.newBlockingStub(tink.channel).showWorkflowEvents(GetRequest.newBuilder().setId(workflowId)
-          .build()).forEachRemaining(now::add);
-      events = now;
-      if (now.stream().anyMatch(until)) {
-        return now;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("events of " + workflowId + " after " + timeoutMs + " ms: " + events);
   }
 
   /** The tink CLI as a process, as an operator runs it. */
