@@ -74,6 +74,18 @@ class HardwareCliTest {
   }
 
   @Test
+  void aBadBmcInOneRecordStoresNoneOfThem() throws Exception {
+    Files.copy(resource("tinkerbell/hardware-s1.json"), dir.resolve("a.json"));
+    Files.writeString(dir.resolve("b.json"), read("tinkerbell/hardware-s2.json")
+        .replace("\\\"password\\\"", "\\\"ipmi_password\\\""));
+    var r = tink(server, "hardware", "push", dir.toString());
+    assertEquals(1, r.code(), r.out() + r.err());
+    assertTrue(r.err().contains("metadata.bmc.ipmi_password looks like a secret"), r.err());
+    assertTrue(!r.err().contains("calvin-secret-9"), r.err());
+    assertEquals(0, server.count("SELECT count(*) FROM hardware"));
+  }
+
+  @Test
   void pushTakesAJsonArray() throws Exception {
     Path both = dir.resolve("both.json");
     Files.writeString(both, "[" + read("tinkerbell/hardware-s1.json") + "," + read("tinkerbell/hardware-s2.json") + "]");

@@ -88,6 +88,8 @@ public record HardwareDocument(UUID id, Hardware hardware, List<String> macs, Li
     String metadata = b.getMetadata();
     if (!metadata.isBlank()) {
       JsonNode node = parseMetadata(metadata);
+      // checked here too, so that the CLI refuses a bad metadata.bmc before it pushes any record
+      BmcSpec.fromMetadata(metadata);
       JsonNode addresses = node.path("instance").path("ip_addresses");
       for (int i = 0; i < addresses.size(); i++) {
         String address = addresses.get(i).path("address").asText("");
