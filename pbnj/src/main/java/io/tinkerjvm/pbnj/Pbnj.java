@@ -67,7 +67,7 @@ public final class Pbnj implements AutoCloseable {
     }
     chain = new ProviderChain(providers, config.providers(), config.retries(), missing);
     TaskRunner tasks = new TaskRunner(new BmcGate(config.minInterval()), config.taskTimeout(), config.taskRetention(),
-        registry);
+        config.maxTasks(), registry);
     resources.add(tasks);
     BmcOperations operations = new BmcOperations(chain, tasks);
     List<BindableService> services = List.of(

@@ -20,6 +20,7 @@ public record PbnjConfig(
     Duration powerConfirmTimeout,
     Duration cycleGrace,
     Duration taskRetention,
+    int maxTasks,
     List<String> providers,
     int ipmiCipherSuite,
     String ipmitoolPath,
@@ -31,6 +32,7 @@ public record PbnjConfig(
   public static final List<String> DEFAULT_PROVIDERS = List.of("ipmi", "ipmitool", "redfish");
   public static final List<String> SETTINGS = List.of("bind-address", "grpc-port", "http-port", "task-timeout",
       "request-timeout", "retries", "min-interval", "power-confirm-timeout", "power-cycle-grace", "task-retention",
+      "max-tasks",
       "providers",
       "ipmi-cipher-suite", "ipmitool-path", "racadm-path", "redfish-ca-file", "help");
 
@@ -77,10 +79,19 @@ public record PbnjConfig(
         positive(c, "power-confirm-timeout", Duration.ofSeconds(30)),
         positive(c, "power-cycle-grace", Duration.ofSeconds(5)),
         positive(c, "task-retention", Duration.ofHours(1)),
+        maxTasks(c),
         providers, suite,
         c.string("ipmitool-path", "ipmitool"),
         c.string("racadm-path", "racadm"),
         ca);
+  }
+
+  private static int maxTasks(Config c) {
+    int n = c.integer("max-tasks", 100_000);
+    if (n < 1) {
+      throw new Config.ConfigException("max-tasks must be at least 1, got " + n);
+    }
+    return n;
   }
 
   private static Duration positive(Config c, String name, Duration fallback) {
@@ -106,6 +117,7 @@ public record PbnjConfig(
           --power-confirm-timeout=30s how long a power change may take to read back
           --power-cycle-grace=5s      how long a cycled machine may read off before PBnJ powers it on
           --task-retention=1h         how long a finished task's status can be read
+          --max-tasks=100000          tasks kept at once; more requests get RESOURCE_EXHAUSTED
           --ipmi-cipher-suite=3       3 or 17; never negotiated
           --ipmitool-path=ipmitool --racadm-path=racadm
           --redfish-ca-file=PEM       verify Redfish BMC certificates against these CAs (default: not verified)

@@ -47,9 +47,15 @@ public final class TaskRunner implements AutoCloseable {
   private final Duration timeout;
   private final Duration retention;
   private final AtomicInteger running = new AtomicInteger();
+  private final int maxTasks;
   private final MeterRegistry registry;
 
-  public TaskRunner(BmcGate gate, Duration timeout, Duration retention, MeterRegistry registry) {
+  /**
+   * @param maxTasks tasks kept at once, running or finished: a flood of requests gets RESOURCE_EXHAUSTED
+   *     instead of filling the heap
+   */
+  public TaskRunner(BmcGate gate, Duration timeout, Duration retention, int maxTasks, MeterRegistry registry) {
+    this.maxTasks = maxTasks;
     this.gate = gate;
     this.timeout = timeout;
     this.retention = retention;
@@ -65,6 +71,13 @@ public final class TaskRunner implements AutoCloseable {
 
   /** Starts a task at once and returns its id; {@code bmc} is the gate key of the BMC it talks to. */
   public String submit(String operation, String description, String bmc, Work work) {
+    if (tasks.size() >= maxTasks) {
+      sweep();
+      if (tasks.size() >= maxTasks) {
+        throw Status.RESOURCE_EXHAUSTED.withDescription("PBnJ holds " + tasks.size() + " tasks (--max-tasks); "
+            + "retry when some have finished and expired (--task-retention)").asRuntimeException();
+      }
+    }
     String id = newId();
     TaskRecord record = new TaskRecord(id, description);
     tasks.put(id, record);
@@ -102,7 +115,8 @@ public final class TaskRunner implements AutoCloseable {
     } catch (TimeoutException e) {
       future.cancel(true);
       outcome = fail(record, Status.Code.DEADLINE_EXCEEDED, "BMC " + bmc + " did not finish "
-          + record.description() + " within " + timeout.toSeconds() + "s (--task-timeout)");
+          + record.description() + " within " + (timeout.toMillisPart() == 0 ? timeout.toSeconds() + "s"
+          : timeout.toMillis() + " ms") + " (--task-timeout)");
     } catch (ExecutionException e) {
       outcome = failed(record, bmc, e.getCause());
     } catch (InterruptedException e) {
