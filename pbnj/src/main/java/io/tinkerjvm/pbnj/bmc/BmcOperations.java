@@ -3,6 +3,7 @@ package io.tinkerjvm.pbnj.bmc;
 import io.tinkerjvm.pbnj.task.TaskRunner;
 import io.tinkerjvm.proto.pbnj.v1.Authn;
 import io.tinkerjvm.proto.pbnj.v1.Vendor;
+import io.tinkerjvm.runtime.errors.FailedPreconditionException;
 import io.tinkerjvm.runtime.errors.InvalidArgumentException;
 import java.util.List;
 
@@ -38,7 +39,7 @@ public final class BmcOperations {
       if (e.kind() == BmcException.Kind.INVALID) {
         throw new InvalidArgumentException("vendor.name: " + e.getMessage());
       }
-      throw new io.tinkerjvm.runtime.errors.FailedPreconditionException(e.getMessage());
+      throw new FailedPreconditionException(e.getMessage());
     }
     return tasks.submit(operation, description, target.gateKey(),
         (progress, deadline) -> providers.run(chain, target, deadline, progress, idempotent, op));
