@@ -13,7 +13,8 @@ import java.util.function.Consumer;
 
 /**
  * A container's stdout and stderr, split into lines for the log consumer as they arrive; keeps the last
- * {@link #TAIL_BYTES} of output so a failure's message can quote the last line without holding it all.
+ * {@link #TAIL_BYTES} of output so a failure's message can quote the last line without holding it all. "Last" is by
+ * arrival: Docker copies stdout and stderr separately, so lines of the two streams may come out of order.
  */
 final class ContainerLog extends ResultCallback.Adapter<Frame> {
   static final int TAIL_BYTES = 64 * 1024;

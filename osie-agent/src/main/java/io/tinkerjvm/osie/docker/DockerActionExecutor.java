@@ -48,6 +48,8 @@ import org.slf4j.LoggerFactory;
  * wait up to the action's timeout, then run the on-failure or on-timeout command, and force-remove every container.
  * {@link ActionResult#exitCode()} is -1 when the action's container never exited on its own (invalid action, failed
  * pull, timeout). {@link ActionResult#elapsed()} ends with the action's container, before any on-failure command.
+ * An engine that cannot be reached at all is not the action's failure: {@link #run} then throws the transport's
+ * RuntimeException, so the caller can retry or report it.
  */
 public final class DockerActionExecutor implements ActionExecutor {
   /** How long an on-failure or on-timeout container may run; its result is only logged. */

@@ -6,12 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.StreamType;
 import io.tinkerjvm.osie.action.ActionResult;
 import io.tinkerjvm.osie.action.ActionResult.Outcome;
 import io.tinkerjvm.osie.action.ActionSpec;
 import io.tinkerjvm.osie.support.Dockerd;
 import io.tinkerjvm.osie.support.Registry;
 import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -132,7 +137,8 @@ class DockerActionExecutorTest {
 
   @Test
   void aNonZeroExitFailsAndRunsOnFailure() throws Exception {
-    ActionResult result = executor.run(spec(List.of("sh", "-c", "echo partitioning; echo disk is busy >&2; exit 3"))
+    // one stream: Docker copies stdout and stderr separately, so their relative order is not kept
+    ActionResult result = executor.run(spec(List.of("sh", "-c", "echo partitioning >&2; echo disk is busy >&2; exit 3"))
         .onFailure("sh", "-c", "echo on-failure ran; test -d /workflow").build(), lines::add);
 
     assertEquals(Outcome.FAILED, result.outcome());
@@ -290,14 +296,36 @@ class DockerActionExecutorTest {
   }
 
   @Test
-  void logLinesAreSplitAndLongOutputIsBounded() throws Exception {
+  void moreOutputThanTheTailKeepsEveryLineForTheConsumer() throws Exception {
+    String padding = "x".repeat(50);
     ActionResult result = executor.run(spec(List.of("sh", "-c",
-        "i=0; while [ $i -lt 2000 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done;"
-            + " echo last words; exit 1")).build(), lines::add);
+        "i=0; while [ $i -lt 2000 ]; do echo line-$i-" + padding + "; i=$((i+1)); done; echo last words; exit 1"))
+        .build(), lines::add);
 
     assertEquals("exit status 1: last words", result.message());
     assertEquals(2001, lines.size());
-    assertEquals("line-1999-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", lines.get(1999));
+    assertEquals("line-1999-" + padding, lines.get(1999));
+  }
+
+  @Test
+  void aLineWithoutAnEndIsPassedOnInPiecesOfTheTailSize() {
+    ContainerLog log = new ContainerLog(lines::add);
+    log.onNext(new Frame(StreamType.STDOUT, "a".repeat(70_000).getBytes(StandardCharsets.UTF_8)));
+    log.onNext(new Frame(StreamType.STDERR, "err\r\n".getBytes(StandardCharsets.UTF_8)));
+    log.onNext(new Frame(StreamType.STDOUT, "b".getBytes(StandardCharsets.UTF_8)));
+    log.onComplete();
+
+    String rest = "a".repeat(70_000 - ContainerLog.TAIL_BYTES) + "b";
+    assertEquals(List.of("a".repeat(ContainerLog.TAIL_BYTES), "err", rest), lines);
+    assertEquals(rest, log.lastLine());
+  }
+
+  @Test
+  void anEngineThatCannotBeReachedThrowsRatherThanFailingTheAction(@TempDir Path dir) {
+    try (DockerActionExecutor nowhere = new DockerActionExecutor(URI.create("unix://" + dir.resolve("no.sock")),
+        "", "", "", PrivilegeMode.AUTO)) {
+      assertThrows(RuntimeException.class, () -> nowhere.run(spec(List.of("true")).build(), lines::add));
+    }
   }
 
   @Test
@@ -305,7 +333,7 @@ class DockerActionExecutorTest {
     Path status = dir.resolve("status");
     Files.writeString(status, "Name:\tx\nCapBnd:\t000001fffeffffff\n");
 
-    assertEquals(List.of(com.github.dockerjava.api.model.Capability.SYS_RESOURCE),
+    assertEquals(List.of(Capability.SYS_RESOURCE),
         HostPrivileges.missingCapabilities(status));
   }
 

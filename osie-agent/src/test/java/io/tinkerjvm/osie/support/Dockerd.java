@@ -25,7 +25,8 @@ import java.util.stream.Stream;
 public final class Dockerd implements AutoCloseable {
   public static final String BUSYBOX = "local/busybox:latest";
   private static final String DOCKERD = "/usr/sbin/dockerd";
-  private static final String DOCKER_CLI = "/usr/local/bin/docker";
+  // the preinstalled newer client if there is one, else docker.io's own
+  private static final List<String> DOCKER_CLIS = List.of("/usr/local/bin/docker", "/usr/bin/docker");
   private static final String BUSYBOX_BINARY = "/bin/busybox";
   private static final List<String> APPLETS = List.of("sh", "ls", "echo", "cat", "sleep", "wget", "env", "true",
       "false", "test", "mkdir", "touch", "grep", "id");
@@ -43,6 +44,9 @@ public final class Dockerd implements AutoCloseable {
   public static Dockerd start() {
     if (!Files.isExecutable(Path.of(DOCKERD))) {
       throw new IllegalStateException("dockerd not found at " + DOCKERD + ": apt-get install docker.io");
+    }
+    if (dockerCli() == null) {
+      throw new IllegalStateException("docker CLI not found at " + DOCKER_CLIS + ": apt-get install docker.io");
     }
     if (!Files.isExecutable(Path.of(BUSYBOX_BINARY))) {
       throw new IllegalStateException("static busybox not found at " + BUSYBOX_BINARY
@@ -90,7 +94,7 @@ public final class Dockerd implements AutoCloseable {
 
   /** Runs the docker CLI against this dockerd, with its own config dir so a login stays here. */
   public String cli(String stdin, String... args) {
-    List<String> command = new ArrayList<>(List.of(DOCKER_CLI, "-H", host().toString()));
+    List<String> command = new ArrayList<>(List.of(dockerCli(), "-H", host().toString()));
     command.addAll(List.of(args));
     try {
       ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
@@ -126,6 +130,10 @@ public final class Dockerd implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("writing the build context for " + tag, e);
     }
+  }
+
+  private static String dockerCli() {
+    return DOCKER_CLIS.stream().filter(p -> Files.isExecutable(Path.of(p))).findFirst().orElse(null);
   }
 
   private void awaitPing() {
