@@ -129,6 +129,18 @@ public final class DockerActionExecutor implements ActionExecutor {
     return failed;
   }
 
+  /**
+   * Removes the action containers an earlier agent left running (it was killed mid-action): the action runs
+   * again from tink-server's record, and two copies of it must not race on one disk. Returns how many.
+   */
+  public int removeLeftovers() {
+    List<String> leftovers = docker.listContainersCmd().withShowAll(true)
+        .withLabelFilter(List.of("io.tinkerjvm.osie.workflow")).exec().stream()
+        .map(com.github.dockerjava.api.model.Container::getId).filter(id -> !created.contains(id)).toList();
+    leftovers.forEach(this::remove);
+    return leftovers.size();
+  }
+
   /** Removes any container still here (an interrupted run) and closes the connection to the engine. */
   @Override
   public void close() {
