@@ -1,21 +1,22 @@
 package io.tinkerjvm.osie.docker;
 
-/** Where an action's image is pulled from: tink-worker's DOCKER_REGISTRY prefix, without doubling a qualified name. */
+/**
+ * Where an action's image is pulled from: tink-worker's DOCKER_REGISTRY prefix, which it puts before every
+ * image, fully qualified ones too (so a mirror can hold {@code quay.io/tinkerbell-actions/...} under
+ * itself), except that a reference already naming that registry is not given it twice.
+ */
 public final class ImageReference {
   private static final String DOCKER_HUB = "docker.io";
 
   private ImageReference() {}
 
-  /**
-   * {@code registry/image}, unless {@code image} already names a registry (its first path component holds a '.' or
-   * ':' or is {@code localhost}) or there is no registry; then {@code image} as is.
-   */
+  /** {@code registry/image}, unless there is no registry or {@code image} already starts with it. */
   public static String qualify(String registry, String image) {
-    if (registry == null || registry.isBlank() || isQualified(image)) {
+    if (registry == null || registry.isBlank()) {
       return image;
     }
     String prefix = registry.endsWith("/") ? registry.substring(0, registry.length() - 1) : registry;
-    return prefix + "/" + image;
+    return image.startsWith(prefix + "/") ? image : prefix + "/" + image;
   }
 
   /** The registry host a reference points at, for the pull's credentials; docker.io when it names none. */

@@ -226,10 +226,12 @@ class DockerActionExecutorTest {
     assertEquals("10.1.1.1:5000/busybox:latest", ImageReference.qualify("10.1.1.1:5000", "busybox:latest"));
     assertEquals("mirror.lan/tinkerbell-actions/image2disk:v1.0.0",
         ImageReference.qualify("mirror.lan/", "tinkerbell-actions/image2disk:v1.0.0"));
-    assertEquals("127.0.0.1:5000/x", ImageReference.qualify("10.1.1.1:5000", "127.0.0.1:5000/x"));
-    assertEquals("quay.io/tinkerbell-actions/cexec:v1.0.0",
+    // not doubled: the reference already names the registry
+    assertEquals("10.1.1.1:5000/x", ImageReference.qualify("10.1.1.1:5000", "10.1.1.1:5000/x"));
+    // tink-worker's mirror rule: another registry's name goes under the mirror
+    assertEquals("10.1.1.1:5000/quay.io/tinkerbell-actions/cexec:v1.0.0",
         ImageReference.qualify("10.1.1.1:5000", "quay.io/tinkerbell-actions/cexec:v1.0.0"));
-    assertEquals("localhost/x:1", ImageReference.qualify("10.1.1.1:5000", "localhost/x:1"));
+    assertEquals("10.1.1.1:5000/localhost/x:1", ImageReference.qualify("10.1.1.1:5000", "localhost/x:1"));
     assertEquals("busybox", ImageReference.qualify("", "busybox"));
     assertEquals("127.0.0.1:5000", ImageReference.registryOf("127.0.0.1:5000/x"));
     assertEquals("docker.io", ImageReference.registryOf("library/busybox"));
