@@ -47,7 +47,12 @@ public record AgentConfig(
       "registry_password", "REGISTRY_PASSWORD",
       "syslog_host", "OSIE_SYSLOG_HOST");
 
-  public static AgentConfig load(Map<String, String> env, String... args) {
+  /** tink-worker's short flags, as the long ones they stand for. */
+  static final Map<String, String> SHORT_FLAGS = Map.of("-i", "--id", "-r", "--docker-registry",
+      "-u", "--registry-username", "-p", "--registry-password");
+
+  public static AgentConfig load(Map<String, String> env, String... given) {
+    String[] args = longFlags(given);
     Config flagsOnly = Config.load("OSIE_", Map.of(), args);
     Path cmdline = Path.of(flagsOnly.string("cmdline", "/proc/cmdline"));
     Map<String, String> merged = new HashMap<>(fromCmdline(cmdline));
@@ -78,7 +83,7 @@ public record AgentConfig(
     if (!List.of("auto", "full", "all-allowed-caps").contains(privilege)) {
       throw new Config.ConfigException("privilege-mode must be auto, full or all-allowed-caps, got '" + privilege + "'");
     }
-    long maxFileSize = c.integer("max-file-size", 10 * 1024 * 1024);
+    long maxFileSize = c.integer("max-file-size", 10 * 1024 * 1024, "MAX_FILE_SIZE");
     if (maxFileSize < 1) {
       throw new Config.ConfigException("max-file-size must be at least 1 byte");
     }
@@ -90,11 +95,43 @@ public record AgentConfig(
         c.string("registry-password", "", "REGISTRY_PASSWORD"),
         c.string("docker-host", "unix:///var/run/docker.sock", "DOCKER_HOST"),
         Path.of(c.string("data-dir", "/worker")),
-        c.duration("retry-interval", Duration.ofSeconds(3)),
+        retryInterval(c),
         maxFileSize,
         privilege,
         c.string("syslog-host", "", "OSIE_SYSLOG_HOST").trim(),
         c.bool("capture-action-logs", true, "CAPTURE_ACTION_LOGS"));
+  }
+
+  private static Duration retryInterval(Config c) {
+    String value = c.string("retry-interval", "3s", "RETRY_INTERVAL");
+    Duration d = Config.of("OSIE_", Map.of("retry-interval", value)).duration("retry-interval", Duration.ofSeconds(3));
+    if (d.isNegative() || d.isZero()) {
+      throw new Config.ConfigException("retry-interval must be longer than zero, got '" + value + "'");
+    }
+    return d;
+  }
+
+  /**
+   * {@code -i X} and {@code -p=X} as {@code --id=X} and {@code --registry-password=X}; anything else unchanged.
+   * A short flag we do not know is refused by name only, so a mistyped password flag never echoes its value.
+   */
+  static String[] longFlags(String[] args) {
+    String[] out = new String[args.length];
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.startsWith("-") && !a.startsWith("--") && a.length() >= 2) {
+        String flag = a.substring(0, 2);
+        String longFlag = SHORT_FLAGS.get(flag);
+        if (longFlag == null) {
+          throw new Config.ConfigException("unknown flag " + flag + "; tink-worker's short flags are -i, -r, -u, -p");
+        }
+        String rest = a.substring(2);
+        out[i] = rest.isEmpty() ? longFlag : longFlag + "=" + (rest.startsWith("=") ? rest.substring(1) : rest);
+      } else {
+        out[i] = a;
+      }
+    }
+    return out;
   }
 
   /** The kernel parameters we read, as the variables they stand for; a missing file (not Linux) gives none. */

@@ -12,7 +12,6 @@ import io.tinkerjvm.osie.worker.SyslogShipper;
 import io.tinkerjvm.osie.worker.WorkflowRunner;
 import io.tinkerjvm.runtime.ServiceProcess;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,8 +70,9 @@ public final class OsieAgent implements AutoCloseable {
           local.line(workflow, task, action, line);
           syslog.line(workflow, task, action, line);
         };
-      } catch (IOException e) {
-        throw new UncheckedIOException("syslog-host " + config.syslogHost() + ": " + e.getMessage(), e);
+      } catch (IOException | RuntimeException e) {
+        // action logs still reach the agent's own log; a syslog host that does not resolve yet must not stop us
+        log.warn("action logs will not go to syslog at {}: {}", config.syslogHost(), e.getMessage());
       }
     }
     runner = new WorkflowRunner(config, channel, docker, logs);

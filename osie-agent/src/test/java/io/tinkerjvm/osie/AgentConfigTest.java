@@ -50,6 +50,20 @@ class AgentConfigTest {
   }
 
   @Test
+  void tinkWorkersShortFlagsWork() throws Exception {
+    AgentConfig a = AgentConfig.load(Map.of("TINKERBELL_GRPC_AUTHORITY", "h:1", "RETRY_INTERVAL", "500ms"),
+        "-i", "hw-1", "-r=registry.lan", "-u", "admin", "-p", "pw", "--cmdline=" + dir.resolve("none"));
+    assertEquals("hw-1", a.workerId());
+    assertEquals("registry.lan", a.dockerRegistry());
+    assertEquals("admin", a.registryUsername());
+    assertEquals("pw", a.registryPassword());
+    assertEquals(java.time.Duration.ofMillis(500), a.retryInterval());
+    Config.ConfigException e = assertThrows(Config.ConfigException.class,
+        () -> AgentConfig.load(Map.of(), "-x=hunter2"));
+    assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+  }
+
+  @Test
   void missingOrBadSettingsAreNamed() throws Exception {
     Path none = dir.resolve("none");
     assertNamed("id is required", Map.of("TINKERBELL_GRPC_AUTHORITY", "h:1"), "--cmdline=" + none);
@@ -59,6 +73,8 @@ class AgentConfigTest {
     assertNamed("privilege-mode must be", Map.of("ID", "x", "TINKERBELL_GRPC_AUTHORITY", "h:1"), "--cmdline=" + none,
         "--privilege-mode=root");
     assertNamed("unknown setting --idd", Map.of(), "--idd=x");
+    assertNamed("retry-interval must be longer than zero", Map.of("ID", "x", "TINKERBELL_GRPC_AUTHORITY", "h:1"),
+        "--cmdline=" + none, "--retry-interval=0s");
   }
 
   private static void assertNamed(String message, Map<String, String> env, String... args) {

@@ -10,6 +10,11 @@ public interface ActionExecutor extends AutoCloseable {
    */
   ActionResult run(ActionSpec action, Consumer<String> logLine) throws InterruptedException;
 
+  /** Null when actions can run now; otherwise why not (the engine is not up yet). */
+  default String notReady() {
+    return null;
+  }
+
   @Override
   void close();
 }

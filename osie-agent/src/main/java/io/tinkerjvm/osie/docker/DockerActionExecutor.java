@@ -69,6 +69,10 @@ public final class DockerActionExecutor implements ActionExecutor {
   private final Set<String> created = ConcurrentHashMap.newKeySet();
   private final AtomicLong attempts = new AtomicLong();
   // tells this agent's containers from those of an earlier run of the same workflow
+  /** tink-server gives an action without a timeout this long (WorkflowStateMachine), so the agent does too. */
+  static final Duration DEFAULT_TIMEOUT = Duration.ofHours(1);
+  private static final String PULL_TIMED_OUT = "the pull did not finish within the action's timeout";
+
   private final String instance = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(2);
 
   /**
@@ -104,11 +108,18 @@ public final class DockerActionExecutor implements ActionExecutor {
       return result(Outcome.FAILED, -1, invalid, started);
     }
     String image = ImageReference.withDefaultTag(ImageReference.qualify(registry, action.image()));
-    String pullError = pull(image);
+    // tink-server's deadline runs from the RUNNING report, so the pull counts against the action's time too
+    Timeout whole = new Timeout(action.timeout().isZero() ? DEFAULT_TIMEOUT : action.timeout());
+    long pullStarted = System.nanoTime();
+    String pullError = pull(image, whole.duration());
     if (pullError != null) {
-      return result(Outcome.FAILED, -1, "pull " + image + ": " + pullError, started);
+      return result(pullError.equals(PULL_TIMED_OUT) ? Outcome.TIMEOUT : Outcome.FAILED, -1,
+          "pull " + image + ": " + pullError, started);
     }
-    Timeout timeout = new Timeout(action.timeout());
+    Timeout timeout = new Timeout(whole.duration().minusNanos(System.nanoTime() - pullStarted));
+    if (timeout.duration().isNegative() || timeout.duration().isZero()) {
+      return result(Outcome.TIMEOUT, -1, "action timed out while its image was pulled", started);
+    }
     Ended ended;
     try {
       ended = runContainer(action, image, action.command(), "action", timeout, logLine);
@@ -116,7 +127,7 @@ public final class DockerActionExecutor implements ActionExecutor {
       return result(Outcome.FAILED, -1, "run " + image + ": " + engineMessage(e), started);
     }
     if (ended.timedOut()) {
-      ActionResult timedOut = result(Outcome.TIMEOUT, -1, "action timed out after " + timeout, started);
+      ActionResult timedOut = result(Outcome.TIMEOUT, -1, "action timed out after " + whole, started);
       runHook(action, image, action.onTimeout(), "on-timeout", logLine);
       return timedOut;
     }
@@ -127,6 +138,16 @@ public final class DockerActionExecutor implements ActionExecutor {
     ActionResult failed = result(Outcome.FAILED, ended.exitCode(), message, started);
     runHook(action, image, action.onFailure(), "on-failure", logLine);
     return failed;
+  }
+
+  @Override
+  public String notReady() {
+    try {
+      docker.pingCmd().exec();
+      return null;
+    } catch (RuntimeException e) {
+      return "no answer from the Docker engine: " + engineMessage(e);
+    }
   }
 
   /**
@@ -199,16 +220,20 @@ public final class DockerActionExecutor implements ActionExecutor {
     return new Bind(parts[0], new Volume(parts[1]), mode);
   }
 
-  /** Null when the image is here, fresh; otherwise what the engine or registry said. */
-  private String pull(String image) throws InterruptedException {
+  /** Null when the image is here, fresh; otherwise what the engine or registry said, or PULL_TIMED_OUT. */
+  private String pull(String image, Duration limit) throws InterruptedException {
     PullImageResultCallback callback = new PullImageResultCallback();
     try {
       var pull = docker.pullImageCmd(image);
-      if (!username.isEmpty()) {
+      // the credentials are DOCKER_REGISTRY's: they go to it alone, never to a registry an image names
+      if (!username.isEmpty() && !registry.isEmpty()
+          && ImageReference.registryOf(image).equals(ImageReference.registryOf(registry + "/x"))) {
         pull.withAuthConfig(new AuthConfig().withUsername(username).withPassword(password)
             .withRegistryAddress(ImageReference.registryOf(image)));
       }
-      pull.exec(callback).awaitCompletion();
+      if (!pull.exec(callback).awaitCompletion(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+        return PULL_TIMED_OUT;
+      }
       return null;
     } catch (DockerException | DockerClientException e) {
       String message = engineMessage(e);
@@ -229,8 +254,7 @@ public final class DockerActionExecutor implements ActionExecutor {
       output = docker.logContainerCmd(id).withStdOut(true).withStdErr(true).withFollowStream(true)
           .exec(new ContainerLog(logLine));
       waiting = docker.waitContainerCmd(id).exec(new WaitContainerResultCallback());
-      boolean exited = timeout.isNone() ? awaitForever(waiting)
-          : waiting.awaitCompletion(timeout.duration().toMillis(), TimeUnit.MILLISECONDS);
+      boolean exited = waiting.awaitCompletion(timeout.duration().toMillis(), TimeUnit.MILLISECONDS);
       if (!exited) {
         kill(id);
         output.awaitCompletion(LOG_DRAIN.toMillis(), TimeUnit.MILLISECONDS);
@@ -244,11 +268,6 @@ public final class DockerActionExecutor implements ActionExecutor {
       close(waiting);
       mine.forEach(this::remove);
     }
-  }
-
-  private static boolean awaitForever(WaitContainerResultCallback waiting) throws InterruptedException {
-    waiting.awaitCompletion();
-    return true;
   }
 
   /** Starts the container; under AUTO, a refused privileged start is retried once with ALL_ALLOWED_CAPS. */
@@ -333,6 +352,9 @@ public final class DockerActionExecutor implements ActionExecutor {
     } catch (ConflictException e) {
       // it exited on its own between the deadline and the kill; it still ran out of time
       log.debug("container {} ended before it could be killed: {}", id, engineMessage(e));
+    } catch (DockerException | DockerClientException e) {
+      // still a timeout: the forced remove that follows ends the container
+      log.warn("could not kill container {} at its timeout: {}", id, engineMessage(e));
     }
   }
 
@@ -402,9 +424,6 @@ public final class DockerActionExecutor implements ActionExecutor {
 
   /** An action's timeout; none when absent or zero, as tink-worker treats a zero timeout. */
   private record Timeout(Duration duration) {
-    boolean isNone() {
-      return duration == null || duration.isZero();
-    }
 
     @Override
     public String toString() {

@@ -10,8 +10,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Calls tink-server until the call lands: a lost connection or a slow answer waits (doubling from the retry
  * interval to 30 s) and tries again, for as long as it takes. tink-worker gave up after three tries and
- * exited (tink#458, #463); the agent never does. Answers that say no (the workflow is gone, the report
- * does not fit) are returned to the caller as they are.
+ * exited (tink#458, #463); the agent never does. Only answers that say no to this very request (the
+ * workflow is gone, the report does not fit) are returned to the caller; anything else, an INTERNAL from a
+ * server in trouble included, is tried again, which is safe since tink-server takes a repeat as a no-op.
  */
 final class Persistently {
   private static final Logger log = LoggerFactory.getLogger(Persistently.class);
@@ -37,10 +38,19 @@ final class Persistently {
     this.stopping = stopping;
   }
 
+  private static final java.util.Set<Status.Code> FINAL = java.util.EnumSet.of(Status.Code.INVALID_ARGUMENT,
+      Status.Code.FAILED_PRECONDITION, Status.Code.NOT_FOUND, Status.Code.ALREADY_EXISTS, Status.Code.OUT_OF_RANGE,
+      Status.Code.UNIMPLEMENTED, Status.Code.PERMISSION_DENIED, Status.Code.UNAUTHENTICATED);
+
+  /** True unless the server said no to this request; the same call may then succeed later. */
   static boolean transientFailure(StatusRuntimeException e) {
-    Status.Code code = e.getStatus().getCode();
-    return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED
-        || code == Status.Code.RESOURCE_EXHAUSTED || code == Status.Code.ABORTED;
+    return !FINAL.contains(e.getStatus().getCode());
+  }
+
+  /** The next wait after {@code wait}: twice as long, at most 30 s. */
+  static Duration next(Duration wait) {
+    Duration twice = wait.multipliedBy(2);
+    return twice.compareTo(MAX_WAIT) > 0 ? MAX_WAIT : twice;
   }
 
   <T> T call(String what, Supplier<T> rpc) {
@@ -60,7 +70,7 @@ final class Persistently {
               e.getStatus().getCode(), wait.toMillis(), attempt);
         }
         sleep(wait);
-        wait = wait.multipliedBy(2).compareTo(MAX_WAIT) > 0 ? MAX_WAIT : wait.multipliedBy(2);
+        wait = next(wait);
       }
     }
   }

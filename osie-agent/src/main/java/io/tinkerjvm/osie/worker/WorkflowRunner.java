@@ -27,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
@@ -46,6 +47,7 @@ public final class WorkflowRunner implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(WorkflowRunner.class);
   private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
   private static final int TAIL_LINES = 20;
+  private static final int TAIL_LINE_MAX = 160;
   private static final Duration CALL = Duration.ofSeconds(30);
 
   private final AgentConfig config;
@@ -82,9 +84,9 @@ public final class WorkflowRunner implements Runnable {
             Context previous = call.attach();
             try {
               Iterator<WorkflowContext> contexts = WorkerContextsGrpc.newBlockingStub(channel).watch(me);
-              wait = config.retryInterval();
               while (!stopping && contexts.hasNext()) {
                 WorkflowContext next = contexts.next();
+                wait = config.retryInterval(); // connected: a later loss starts its backoff afresh
                 // the action runs outside the stream's context, so stopping the stream cannot cut its reports
                 Context.ROOT.run(() -> work(next));
               }
@@ -94,9 +96,11 @@ public final class WorkflowRunner implements Runnable {
           } finally {
             call.cancel(null);
           }
+          // the server ended the stream (a restart, a rollout): come back after a pause, not at once
+          persistently.sleep(config.retryInterval());
         } else {
           List<WorkflowContext> contexts = persistently.call("GetWorkflowContexts", () -> {
-            List<WorkflowContext> out = new java.util.ArrayList<>();
+            List<WorkflowContext> out = new ArrayList<>();
             tink().getWorkflowContexts(me).forEachRemaining(out::add);
             return out;
           });
@@ -122,7 +126,7 @@ public final class WorkflowRunner implements Runnable {
         } catch (Persistently.StoppedException stopped) {
           return;
         }
-        wait = wait.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : wait.multipliedBy(2);
+        wait = Persistently.next(wait);
       } catch (Persistently.StoppedException e) {
         return;
       } catch (RuntimeException e) {
@@ -179,6 +183,9 @@ public final class WorkflowRunner implements Runnable {
     }
     Path dir = config.dataDir().resolve(workflowId);
     byte[] before = readData(workflowId);
+    if (before == null) {
+      return false;
+    }
     writeFile(dir, before);
     String what = "workflow " + workflowId + " action " + action.getTaskName() + "/" + action.getName();
     log.info("{}: {} {}", what, wasRunning ? "running again after a restart" : "starting", action.getImage());
@@ -188,6 +195,7 @@ public final class WorkflowRunner implements Runnable {
     }
     Deque<String> tail = new ArrayDeque<>();
     ActionResult result;
+    awaitEngine(what);
     try {
       result = executor.run(new ActionSpec(workflowId, action.getTaskName(), action.getName(), action.getImage(),
           Duration.ofSeconds(action.getTimeout()), action.getCommandList(), action.getEnvironmentList(),
@@ -196,31 +204,40 @@ public final class WorkflowRunner implements Runnable {
             if (config.captureActionLogs()) {
               logs.line(workflowId, action.getTaskName(), action.getName(), line);
             }
-            if (tail.size() == TAIL_LINES) {
-              tail.removeFirst();
+            // called from docker-java's threads while this one waits
+            synchronized (tail) {
+              if (tail.size() == TAIL_LINES) {
+                tail.removeFirst();
+              }
+              tail.addLast(line.length() > TAIL_LINE_MAX ? line.substring(0, TAIL_LINE_MAX) + "…" : line);
             }
-            tail.addLast(line);
           });
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       stopping = true;
       return false;
+    } catch (RuntimeException e) {
+      log.warn("{}: the agent could not run it", what, e);
+      result = new ActionResult(ActionResult.Outcome.FAILED, -1, "the agent could not run the action: " + e,
+          Duration.ZERO);
     }
     State state = switch (result.outcome()) {
       case SUCCESS -> State.STATE_SUCCESS;
       case FAILED -> State.STATE_FAILED;
       case TIMEOUT -> State.STATE_TIMEOUT;
     };
-    String message = result.message() + (tail.isEmpty() || state == State.STATE_SUCCESS ? ""
-        : "\nlast output:\n" + String.join("\n", tail));
-    log.info("{}: {} in {} ms: {}", what, result.outcome(), result.elapsed().toMillis(), result.message());
-    if (!report(workflowId, action, state, result.elapsed().toSeconds(), message)) {
-      return false;
+    String lastOutput;
+    synchronized (tail) {
+      lastOutput = String.join("\n", tail);
     }
+    String message = result.message() + (lastOutput.isEmpty() || state == State.STATE_SUCCESS ? ""
+        : "\nlast output:\n" + lastOutput);
+    log.info("{}: {} in {} ms: {}", what, result.outcome(), result.elapsed().toMillis(), result.message());
     if (state == State.STATE_SUCCESS) {
+      // before the SUCCESS report: the next action, maybe on another machine, starts on the new data
       sendData(workflowId, action, before, dir.resolve("data"));
     }
-    return state == State.STATE_SUCCESS;
+    return report(workflowId, action, state, result.elapsed().toSeconds(), message) && state == State.STATE_SUCCESS;
   }
 
   private boolean report(String workflowId, WorkflowAction action, State state, long seconds, String message) {
@@ -237,14 +254,32 @@ public final class WorkflowRunner implements Runnable {
     }
   }
 
+  /** Waits, with backoff and for as long as it takes, for the container engine (dockerd may start after us). */
+  private void awaitEngine(String what) {
+    Duration wait = config.retryInterval();
+    for (int attempt = 1; ; attempt++) {
+      String problem = executor.notReady();
+      if (problem == null) {
+        return;
+      }
+      if (attempt == 1 || attempt % 10 == 0) {
+        log.warn("{}: waiting for the container engine: {}", what, problem);
+      }
+      persistently.sleep(wait);
+      wait = Persistently.next(wait);
+    }
+  }
+
+  /** The workflow's data ({@code {}} when it has none), or null when tink-server refused it: then no action runs. */
   private byte[] readData(String workflowId) {
     try {
       byte[] data = persistently.call("GetWorkflowData", () -> tink().getWorkflowData(
           GetWorkflowDataRequest.newBuilder().setWorkflowId(workflowId).build()).getData().toByteArray());
       return data.length == 0 ? "{}".getBytes(StandardCharsets.UTF_8) : data;
     } catch (StatusRuntimeException e) {
-      log.warn("workflow {}: no workflow data ({}); the action gets {{}}", workflowId, e.getStatus());
-      return "{}".getBytes(StandardCharsets.UTF_8);
+      // running on {} would let the action's writes replace the real data
+      log.warn("workflow {}: tink-server refused its data ({}); not running its actions", workflowId, e.getStatus());
+      return null;
     }
   }
 
