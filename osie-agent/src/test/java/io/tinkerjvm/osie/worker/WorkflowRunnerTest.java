@@ -9,6 +9,7 @@ import io.grpc.ManagedChannel;
 import io.tinkerjvm.osie.AgentConfig;
 import io.tinkerjvm.osie.action.ActionResult;
 import io.tinkerjvm.osie.support.RecordingExecutor;
+import io.tinkerjvm.osie.support.WorkflowServiceOnly;
 import io.tinkerjvm.proto.tink.hardware.PushRequest;
 import io.tinkerjvm.proto.tink.template.WorkflowTemplate;
 import io.tinkerjvm.proto.tink.workflow.CreateRequest;
@@ -113,6 +114,27 @@ class WorkflowRunnerTest {
         String third = createWorkflow(tink, "third");
         assertEquals(State.STATE_SUCCESS, awaitEnd(tink, third, 20_000));
         assertTrue(t.isAlive());
+      } finally {
+        agent.stop();
+        t.join(5000);
+        channel.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void pollsAServerWithoutTheContextStream() throws Exception {
+    try (RunningTink tink = new RunningTink();
+         WorkflowServiceOnly tinkerbellLike = WorkflowServiceOnly.start(tink.channel)) {
+      tink.hardware().push(PushRequest.newBuilder().setData(Fixtures.hardware(HW, MAC, "10.8.0.5")).build());
+      RecordingExecutor docker = new RecordingExecutor();
+      ManagedChannel channel = channel(tinkerbellLike.port());
+      WorkflowRunner agent = new WorkflowRunner(config(tinkerbellLike.port()), channel, docker, (w, t, a, l) -> {});
+      Thread t = Thread.ofVirtual().start(agent);
+      try {
+        String id = createWorkflow(tink, "polled");
+        assertEquals(State.STATE_SUCCESS, awaitEnd(tink, id, 20_000));
+        assertEquals(List.of("os/one", "os/two", "os/three"), docker.runs);
       } finally {
         agent.stop();
         t.join(5000);
