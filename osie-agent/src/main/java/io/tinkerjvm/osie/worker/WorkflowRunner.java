@@ -20,6 +20,7 @@ import io.tinkerjvm.proto.tink.workflow.WorkflowContext;
 import io.tinkerjvm.proto.tink.workflow.WorkflowContextRequest;
 import io.tinkerjvm.proto.tink.workflow.WorkflowServiceGrpc;
 import io.tinkerjvm.proto.v1.WorkerContextsGrpc;
+import io.tinkerjvm.tink.workflow.StartIndex;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -155,21 +156,13 @@ public final class WorkflowRunner implements Runnable {
       log.info("workflow {}: {}", workflowId, gone.getStatus());
       return;
     }
-    int index = (int) ctx.getCurrentActionIndex();
-    int start;
-    if (ctx.getCurrentAction().isEmpty()) {
-      start = 0;
-    } else if (ctx.getCurrentActionState() == State.STATE_SUCCESS) {
-      start = index + 1;
-    } else if (ctx.getCurrentActionState() == State.STATE_FAILED || ctx.getCurrentActionState() == State.STATE_TIMEOUT) {
+    int start = StartIndex.of(ctx);
+    if (start == StartIndex.ENDED) {
       return;
-    } else {
-      start = index;
     }
     for (int i = start; i < actions.size() && actions.get(i).getWorkerId().equals(config.workerId()) && !stopping;
         i++) {
-      boolean wasRunning = i == index && ctx.getCurrentActionState() == State.STATE_RUNNING;
-      if (!runAction(workflowId, actions.get(i), wasRunning)) {
+      if (!runAction(workflowId, actions.get(i), StartIndex.wasRunning(ctx, i))) {
         return;
       }
     }

@@ -10,6 +10,7 @@ import io.tinkerjvm.proto.tink.workflow.WorkflowActionsRequest;
 import io.tinkerjvm.proto.tink.workflow.WorkflowContext;
 import io.tinkerjvm.proto.tink.workflow.WorkflowContextRequest;
 import io.tinkerjvm.proto.tink.workflow.WorkflowServiceGrpc;
+import io.tinkerjvm.tink.workflow.StartIndex;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -69,20 +70,13 @@ public final class ScriptedWorker implements Runnable {
   private void runMine(WorkflowContext ctx) {
     List<WorkflowAction> actions = retrying(() -> stub().getWorkflowActions(
         WorkflowActionsRequest.newBuilder().setWorkflowId(ctx.getWorkflowId()).build()).getActionListList());
-    int index = (int) ctx.getCurrentActionIndex();
-    int start;
-    if (ctx.getCurrentAction().isEmpty()) {
-      start = 0;
-    } else if (ctx.getCurrentActionState() == State.STATE_SUCCESS) {
-      start = index + 1;
-    } else if (ctx.getCurrentActionState() == State.STATE_FAILED || ctx.getCurrentActionState() == State.STATE_TIMEOUT) {
+    int start = StartIndex.of(ctx);
+    if (start == StartIndex.ENDED) {
       return;
-    } else {
-      start = index;
     }
     for (int i = start; i < actions.size() && actions.get(i).getWorkerId().equals(workerId) && running; i++) {
       WorkflowAction action = actions.get(i);
-      boolean alreadyRunning = i == index && ctx.getCurrentActionState() == State.STATE_RUNNING;
+      boolean alreadyRunning = StartIndex.wasRunning(ctx, i);
       if (!alreadyRunning) {
         report(ctx.getWorkflowId(), action, State.STATE_RUNNING, "Started execution");
       }
