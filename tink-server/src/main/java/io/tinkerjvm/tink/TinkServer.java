@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.tinkerjvm.runtime.Config;
 import io.tinkerjvm.runtime.ServiceProcess;
 import io.tinkerjvm.runtime.grpc.GrpcServer;
 import io.tinkerjvm.runtime.http.StatusHttpServer;
