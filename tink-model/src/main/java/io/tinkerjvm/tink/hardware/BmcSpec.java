@@ -28,7 +28,11 @@ public record BmcSpec(String host, int port, String username, String password, S
 
   /** The BMC in a record's metadata JSON, if it has one; every problem names its key. */
   public static Optional<BmcSpec> fromMetadata(String metadata) {
-    JsonNode root = parse(metadata);
+    return from(parse(metadata));
+  }
+
+  /** The same, from metadata already parsed (null for none). */
+  public static Optional<BmcSpec> from(JsonNode root) {
     JsonNode bmc = root == null ? null : root.get("bmc");
     if (bmc == null || bmc.isNull()) {
       return Optional.empty();

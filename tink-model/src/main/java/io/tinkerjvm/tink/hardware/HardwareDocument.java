@@ -12,6 +12,7 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -20,7 +21,8 @@ import java.util.regex.Pattern;
  * A hardware record checked and normalised for storage: a UUID id, lowercased unique MACs, valid
  * IP addresses, and metadata that is a JSON document. Knows nothing of gRPC or SQL.
  */
-public record HardwareDocument(UUID id, Hardware hardware, List<String> macs, List<String> ips) {
+public record HardwareDocument(UUID id, Hardware hardware, List<String> macs, List<String> ips,
+    Optional<BmcSpec> bmc) {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern MAC = Pattern.compile("^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$");
   private static final Pattern IPV4 = Pattern.compile("^\\d{1,3}(\\.\\d{1,3}){3}$");
@@ -86,10 +88,11 @@ public record HardwareDocument(UUID id, Hardware hardware, List<String> macs, Li
       }
     }
     String metadata = b.getMetadata();
+    Optional<BmcSpec> bmc = Optional.empty();
     if (!metadata.isBlank()) {
       JsonNode node = parseMetadata(metadata);
-      // checked here too, so that the CLI refuses a bad metadata.bmc before it pushes any record
-      BmcSpec.fromMetadata(metadata);
+      // read here, so that the CLI refuses a bad metadata.bmc before it pushes any record
+      bmc = BmcSpec.from(node);
       JsonNode addresses = node.path("instance").path("ip_addresses");
       for (int i = 0; i < addresses.size(); i++) {
         String address = addresses.get(i).path("address").asText("");
@@ -99,7 +102,7 @@ public record HardwareDocument(UUID id, Hardware hardware, List<String> macs, Li
       }
     }
     b.setId(id.toString());
-    return new HardwareDocument(id, b.build(), List.copyOf(macs), List.copyOf(new ArrayList<>(ips)));
+    return new HardwareDocument(id, b.build(), List.copyOf(macs), List.copyOf(new ArrayList<>(ips)), bmc);
   }
 
   public static UUID parseId(String value, String what) {

@@ -37,9 +37,10 @@ public final class HardwareRepository {
    * {@code metadata.bmc} is stored apart, its password sealed, and the record without the password.
    */
   public long push(HardwareDocument pushed) {
-    Optional<BmcSpec> bmc = BmcSpec.fromMetadata(pushed.hardware().getMetadata());
+    Optional<BmcSpec> bmc = pushed.bmc();
     HardwareDocument doc = bmc.isEmpty() ? pushed : new HardwareDocument(pushed.id(), pushed.hardware().toBuilder()
-        .setMetadata(BmcSpec.withoutPassword(pushed.hardware().getMetadata())).build(), pushed.macs(), pushed.ips());
+        .setMetadata(BmcSpec.withoutPassword(pushed.hardware().getMetadata())).build(), pushed.macs(), pushed.ips(),
+        bmc);
     return db.inTransaction(c -> {
       lockWrites(c);
       try (PreparedStatement ps = c.prepareStatement(

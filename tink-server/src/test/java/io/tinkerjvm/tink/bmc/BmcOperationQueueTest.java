@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tinkerjvm.proto.tink.hardware.PushRequest;
-import io.tinkerjvm.proto.tink.template.WorkflowTemplate;
-import io.tinkerjvm.proto.tink.workflow.CreateRequest;
 import io.tinkerjvm.tink.db.Database;
+import io.tinkerjvm.tink.support.Fixtures;
 import io.tinkerjvm.tink.support.RunningTink;
 import io.tinkerjvm.tink.workflow.ActionState;
 import java.sql.Connection;
@@ -35,20 +34,7 @@ class BmcOperationQueueTest {
     queue = new BmcRepository(db, new BmcVault(Base64.getDecoder().decode(RunningTink.BMC_KEY)));
     tink.hardware().push(PushRequest.newBuilder().setData(BmcRecordTest.withBmc(HW, "08:00:27:c0:00:01",
         "{\"host\":\"10.2.0.5\",\"username\":\"admin\",\"password\":\"pw\"}")).build());
-    String template = tink.templates().createTemplate(WorkflowTemplate.newBuilder().setName("queue").setData("""
-        version: "0.1"
-        name: queue
-        global_timeout: 60
-        tasks:
-        - name: t
-          worker: "{{.device_1}}"
-          actions:
-          - name: a
-            image: busybox
-            timeout: 10
-        """).build()).getId();
-    workflow = tink.workflows().createWorkflow(CreateRequest.newBuilder().setTemplate(template)
-        .setHardware("{\"device_1\":\"08:00:27:c0:00:01\"}").build()).getId();
+    workflow = Fixtures.oneActionWorkflow(tink, "queue", "08:00:27:c0:00:01");
   }
 
   @AfterAll

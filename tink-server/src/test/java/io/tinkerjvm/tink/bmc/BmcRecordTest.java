@@ -11,8 +11,7 @@ import io.grpc.Status;
 import io.tinkerjvm.proto.tink.hardware.GetRequest;
 import io.tinkerjvm.proto.tink.hardware.Hardware;
 import io.tinkerjvm.proto.tink.hardware.PushRequest;
-import io.tinkerjvm.proto.tink.template.WorkflowTemplate;
-import io.tinkerjvm.proto.tink.workflow.CreateRequest;
+import io.tinkerjvm.tink.support.Fixtures;
 import io.tinkerjvm.tink.support.RunningTink;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -143,20 +142,7 @@ class BmcRecordTest {
     String id = "b0000000-0000-4000-8000-000000000004";
     tink.hardware().push(PushRequest.newBuilder().setData(withBmc(id, "08:00:27:b0:00:04",
         "{\"host\":\"10.1.0.9\",\"username\":\"admin\",\"password\":\"x\"}")).build());
-    String template = tink.templates().createTemplate(WorkflowTemplate.newBuilder().setName("bmc-none").setData("""
-        version: "0.1"
-        name: bmc-none
-        global_timeout: 60
-        tasks:
-        - name: t
-          worker: "{{.device_1}}"
-          actions:
-          - name: a
-            image: busybox
-            timeout: 10
-        """).build()).getId();
-    tink.workflows().createWorkflow(CreateRequest.newBuilder().setTemplate(template)
-        .setHardware("{\"device_1\":\"08:00:27:b0:00:04\"}").build());
+    Fixtures.oneActionWorkflow(tink, "bmc-none", "08:00:27:b0:00:04");
     assertEquals(0, tink.count("SELECT count(*) FROM bmc_operation"));
   }
 }

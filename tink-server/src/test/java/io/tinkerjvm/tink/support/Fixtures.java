@@ -100,4 +100,23 @@ public final class Fixtures {
       public void onCompleted() {}
     };
   }
+
+  /** Creates a template of one action on {@code {{.device_1}}} and a workflow of it for {@code mac}; its id. */
+  public static String oneActionWorkflow(RunningTink tink, String name, String mac) {
+    String template = tink.templates().createTemplate(io.tinkerjvm.proto.tink.template.WorkflowTemplate.newBuilder()
+        .setName(name).setData("""
+            version: "0.1"
+            name: %s
+            global_timeout: 60
+            tasks:
+            - name: t
+              worker: "{{.device_1}}"
+              actions:
+              - name: a
+                image: busybox
+                timeout: 10
+            """.formatted(name)).build()).getId();
+    return tink.workflows().createWorkflow(io.tinkerjvm.proto.tink.workflow.CreateRequest.newBuilder()
+        .setTemplate(template).setHardware("{\"device_1\":\"" + mac + "\"}").build()).getId();
+  }
 }
