@@ -105,7 +105,10 @@ class PbnjServiceTest {
     assertEquals("power POWER_ACTION_CYCLE complete", cycled.getResult());
     // ipmi_sim powers off on a cycle and never on again: PBnJ sees that and powers it on
     List<String> sets = sim.calls().stream().filter(c -> c.contains(" set ")).toList();
-    assertEquals(List.of("0x20 set power 0", "0x20 set power 1"), sets);
+    // off once, then on; on a loaded machine the read-back may miss the first on and send another, which
+    // is harmless (on is idempotent), but nothing else may follow
+    assertEquals(List.of("0x20 set power 0", "0x20 set power 1"), sets.subList(0, Math.min(2, sets.size())), sets.toString());
+    assertTrue(sets.subList(2, sets.size()).stream().allMatch("0x20 set power 1"::equals), sets.toString());
     assertTrue(sim.poweredOn());
   }
 
