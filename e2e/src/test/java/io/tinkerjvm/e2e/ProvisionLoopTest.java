@@ -26,8 +26,11 @@ class ProvisionLoopTest {
     List<String> missing = Preflight.missing(osie);
     assertTrue(missing.isEmpty(), "the end-to-end test needs: " + missing);
 
+    // the class path the launcher's demo mode uses (surefire's own is a manifest-only jar it deletes)
+    String cp = repo.resolve("e2e/target/classes") + ":"
+        + Files.readString(repo.resolve("e2e/target/classpath.txt")).strip();
     List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
-        "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+        "--enable-native-access=ALL-UNNAMED", "-cp", cp,
         ProvisionLoop.class.getName(), "--work=" + work, "--osie=" + osie, "--repo=" + repo,
         "--timeout-minutes=25"));
     Process loop = new ProcessBuilder(command).redirectErrorStream(true)
