@@ -33,14 +33,24 @@ class ProvisionLoopTest {
         "--enable-native-access=ALL-UNNAMED", "-cp", cp,
         ProvisionLoop.class.getName(), "--work=" + work, "--osie=" + osie, "--repo=" + repo,
         "--timeout-minutes=25"));
-    Process loop = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.INHERIT).start();
+    Process loop = new ProcessBuilder(command).redirectErrorStream(true).start();
+    loop.getOutputStream().close();
+    // its live progress, through this JVM's System.out so that surefire shows it
+    Thread pump = Thread.ofVirtual().start(() -> {
+      try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(loop.getInputStream()))) {
+        lines.lines().forEach(System.out::println);
+      } catch (IOException e) {
+        System.out.println("(the loop's output ended: " + e + ")");
+      }
+    });
     if (!loop.waitFor(40, TimeUnit.MINUTES)) {
       loop.destroy(); // its shutdown hook removes the namespace and everything in it
       loop.waitFor(30, TimeUnit.SECONDS);
       throw new AssertionError("the loop did not end within 40 minutes; logs in " + work);
     }
+    pump.join(10_000);
     assertEquals(0, loop.exitValue(), "the loop failed; logs in " + work.resolve("logs"));
+    System.out.println("result.properties:\n" + Files.readString(work.resolve("result.properties")));
 
     Properties result = new Properties();
     try (var in = Files.newInputStream(work.resolve("result.properties"))) {
