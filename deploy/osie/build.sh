@@ -252,7 +252,10 @@ case "$compress" in
   zstd) compressor=(zstd -q -"$level" -T2 -c) ;;
   gzip) compressor=(gzip -9 -n -c) ;;
 esac
-(cd "$root" && find . -mindepth 1 | LC_ALL=C sort | "$bb" cpio -o -H newc -R 0:0 2>/dev/null | "${compressor[@]}") \
+# fixed times, owners and inode numbers: the same inputs give the same bytes
+find "$root" -mindepth 1 -exec touch -h -d @0 {} +
+(cd "$root" && find . -mindepth 1 | LC_ALL=C sort \
+  | "$bb" cpio -o -H newc -R 0:0 --renumber-inodes --ignore-devno 2>/dev/null | "${compressor[@]}") \
   >"$out/.initramfs-x86_64.new"
 cp "$kpkg/boot/vmlinuz-$kver" "$out/.vmlinuz-x86_64.new"
 
