@@ -4,7 +4,7 @@
 #   OUT/initramfs-x86_64   busybox root, kernel modules, dockerd/containerd/runc, a jlink'ed JRE, the agent
 #   OUT/manifest.txt       package versions, JRE modules, sizes, sha256, and the inputs' fingerprint
 #
-#   deploy/osie/build.sh [--out DIR] [--cache DIR] [--compress zstd|gzip] [--zstd-level N] [--force]
+#   deploy/osie/build.sh [--out DIR] [--cache DIR] [--compress zstd|gzip] [--zstd-level N] [--no-aot] [--force]
 #
 # Everything comes from Debian packages (apt-get download, unpacked with dpkg-deb -x, which runs no
 # maintainer script) and from the JDK. Nothing is started on this machine: the only programs run are
@@ -17,8 +17,9 @@ repo=$(cd "$here/../.." && pwd)
 out="$here/out"
 cache="$here/cache"
 compress=zstd
-level=19
+level=12
 force=no
+aot_wanted=yes
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out=$2; shift 2 ;;
@@ -30,6 +31,7 @@ while [ $# -gt 0 ]; do
     --zstd-level) level=$2; shift 2 ;;
     --zstd-level=*) level=${1#*=}; shift ;;
     --force) force=yes; shift ;;
+    --no-aot) aot_wanted=no; shift ;;
     -h|--help) sed -n '2,/^set /p' "$0" | sed -n 's/^# \{0,1\}//p'; exit 0 ;;
     *) echo "build.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -85,6 +87,7 @@ fingerprint=$(
     echo "jar $jar_sha"
     echo "jdk $jdk $jdk_version"
     echo "compress $compress $level"
+    echo "aot $aot_wanted"
     echo "modules $modules_wanted"
     (cd "$here" && find build.sh rootfs -type f -print0 | sort -z | xargs -0 sha256sum)
     (cd "$here" && find rootfs -printf '%p %m\n' | sort)
@@ -190,6 +193,40 @@ done
 install -m 755 "$(readlink -f "$ldso")" "$root/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
 ln -s ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$root/usr/lib64/ld-linux-x86-64.so.2"
 
+# An AOT cache for the agent (JDK 25+, JEP 483/514): the classes it loads at start, already parsed and
+# linked. Under QEMU's TCG the agent's JVM start is the OSIE's slowest step; on this machine the cache cuts
+# it from 1.5 s to 0.5 s. The cache is only valid for this JRE, this jar at this path and these flags, so the
+# training run is the OSIE's own java in a chroot of the root being built, with no network (a fresh
+# namespace with only lo) and no Docker: the agent starts, fails to reach tink-server, retries, and is
+# stopped after a few seconds; the cache is written as the JVM exits.
+# no machine code in the cache (adapters, stubs): it would be this build machine's, and a CPU without its
+# instruction set extensions (QEMU's TCG qemu64, older servers) dies of SIGILL on it
+agent_flags="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+UnlockDiagnosticVMOptions -XX:-AOTAdapterCaching -XX:-AOTStubCaching"
+aot=no
+jdk_major=${jdk_version%%[.+]*}
+if [ "$aot_wanted" = no ]; then
+  say "no AOT cache (--no-aot)"
+elif [ "$jdk_major" -ge 25 ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && command -v chroot >/dev/null; then
+  say "training the agent's AOT cache (chroot, no network)"
+  # the cache records the jar's and the JRE's sizes and times: give them the times the archive will carry
+  find "$root/opt" -mindepth 1 -exec touch -h -d @0 {} +
+  unshare -m -n --propagation private sh -c '
+    set -e
+    r=$1
+    ip link set lo up 2>/dev/null || true
+    mount -t proc proc "$r/proc"; mount -t tmpfs tmpfs "$r/tmp"; mount -t tmpfs tmpfs "$r/worker"
+    mount --bind /dev "$r/dev"; mount -o remount,bind,ro "$r/dev"
+    timeout -s TERM 8 chroot "$r" /opt/jre/bin/java '"$agent_flags"' -XX:AOTCacheOutput=/opt/osie-agent/agent.aot \
+      -Djava.io.tmpdir=/tmp -jar /opt/osie-agent/osie-agent.jar --id=aot-training \
+      --tinkerbell-grpc-authority=127.0.0.1:9 --docker-host=unix:///tmp/no-docker.sock --cmdline=/dev/null \
+      >"$r/tmp/training.log" 2>&1 || true
+  ' sh "$root" || true
+  if [ -s "$root/opt/osie-agent/agent.aot" ]; then aot=yes; else say "no AOT cache was written; the agent starts without one"; fi
+  rm -f "$root/opt/osie-agent/agent.aot.config"
+else
+  say "no AOT cache: it needs JDK 25 or later (have $jdk_version), root, unshare and chroot"
+fi
+
 # Kernel modules: the wanted ones, what their depends= (busybox depmod) and softdep= name, nothing else
 kpkg="$work/pkg/$kernel_pkg"
 kmods="$kpkg/lib/modules/$kver"
@@ -269,6 +306,7 @@ size_of() { du -sb --apparent-size "$1" | cut -f1; }
   for p in $kernel_pkg $pkgs_main $pkgs_libs; do echo "package $p ${version[$p]}"; done
   echo "jdk: $jdk $jdk_version"
   echo "jre-modules: $mods"
+  echo "agent-aot-cache: $aot"
   echo "agent-jar: sha256 $jar_sha size $(size_of "$jar")"
   echo "kernel-modules: $(echo $closure)"
   echo "kernel-modules-load-order: $(echo $load_order)"
