@@ -60,7 +60,7 @@ final class Options {
     if (o.osie == null) {
       o.osie = o.repo.resolve("deploy/osie/out");
     }
-    if (o.work == null) {
+    if (o.work == null && !o.help) {
       try {
         o.work = Files.createTempDirectory(Path.of("/tmp"), "tinkerjvm-demo-");
       } catch (IOException e) {

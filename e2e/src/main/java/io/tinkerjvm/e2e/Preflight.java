@@ -34,6 +34,12 @@ final class Preflight {
         out.add(f[0] + " (apt-get install " + f[1] + ")");
       }
     }
+    if (Files.exists(Path.of("/bin/busybox")) && which("ldd") != null
+        && !Procs.run(java.time.Duration.ofSeconds(10), java.util.Map.of(), null, List.of("ldd", "/bin/busybox"))
+            .output().contains("not a dynamic executable")) {
+      // the action image holds only busybox: a dynamically linked one finds no C library there
+      out.add("a static /bin/busybox (apt-get install busybox-static)");
+    }
     for (String f : List.of("vmlinuz-x86_64", "initramfs-x86_64")) {
       if (!Files.isRegularFile(osie.resolve(f))) {
         out.add("the OSIE's " + f + " in " + osie + " (build it: deploy/osie/build.sh)");
