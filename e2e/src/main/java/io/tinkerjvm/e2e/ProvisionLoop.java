@@ -109,7 +109,11 @@ public final class ProvisionLoop {
       exit = 130;
     } finally {
       lab.close();
-      Runtime.getRuntime().removeShutdownHook(cleanup);
+      try {
+        Runtime.getRuntime().removeShutdownHook(cleanup);
+      } catch (IllegalStateException shuttingDown) {
+        // Ctrl-C: the hook has already removed the namespace
+      }
     }
     if (exit == 0) {
       say("the namespace is gone; reading the VM's disk from the host:");

@@ -17,6 +17,8 @@ import java.util.Map;
  * kills it by PID on power-off, and logs every call. The VM has two UARTs, both written to one file: the
  * firmware prints on the first, and the OSIE's kernel on ttyS1, where Boots' command line puts its console
  * (Tinkerbell's serial-over-LAN convention; a kernel told to use a ttyS1 that is not there stops printing).
+ * One vCPU: with two, on a 2-core host, the guest once stalled (RCU stalls) while its vCPU threads competed
+ * with QEMU's I/O thread and the stack.
  */
 final class VirtualMachine {
   static final String MAC = "52:54:00:e2:e0:01";
@@ -51,7 +53,7 @@ final class VirtualMachine {
           d=%1$s
           if [ "$(cat $d/boot 2>/dev/null)" = pxe ]; then net=1; blk=2; else net=2; blk=1; fi
           echo "$(date +%%s.%%N) qemu start (bootindex net=$net disk=$blk)" >> $d/calls.log
-          exec qemu-system-x86_64 -accel tcg -machine q35 -smp 2 -m %2$d -display none -vga none -no-reboot \\
+          exec qemu-system-x86_64 -accel tcg -machine q35 -smp 1 -m %2$d -display none -vga none -no-reboot \\
             -daemonize -pidfile $d/qemu.pid \\
             -drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd \\
             -drive if=pflash,format=raw,file=$d/OVMF_VARS.fd \\
