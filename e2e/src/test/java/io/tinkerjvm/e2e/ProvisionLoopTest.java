@@ -91,7 +91,9 @@ class ProvisionLoopTest {
 
     // nothing left behind: no namespace, no QEMU
     String netns = new String(new ProcessBuilder("ip", "netns", "list").start().getInputStream().readAllBytes());
-    assertTrue(!netns.contains("tjvme2e"), "a namespace was left: " + netns);
+    // Lab's namespace is Netns's "tjb<digits>e2e"
+    assertTrue(!java.util.regex.Pattern.compile("(?m)^tjb\\d+e2e\\b").matcher(netns).find(),
+        "a namespace was left: " + netns);
     String pid = Files.exists(work.resolve("vm/qemu.pid")) ? Files.readString(work.resolve("vm/qemu.pid")).strip() : "";
     assertTrue(pid.isEmpty() || ProcessHandle.of(Long.parseLong(pid)).isEmpty(), "QEMU still runs: " + pid);
     deleteLater(work);

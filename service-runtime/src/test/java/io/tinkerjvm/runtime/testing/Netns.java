@@ -125,6 +125,16 @@ public final class Netns implements AutoCloseable {
     }
   }
 
+  private static List<ProcessHandle> pidsIn(String ns) {
+    List<ProcessHandle> out = new ArrayList<>();
+    for (String pid : exec(List.of("ip", "netns", "pids", ns), 10).output().split("\\s+")) {
+      if (pid.matches("\\d+")) {
+        ProcessHandle.of(Long.parseLong(pid)).ifPresent(out::add);
+      }
+    }
+    return out;
+  }
+
   @Override
   public void close() {
     for (Process p : processes) {
@@ -137,13 +147,20 @@ public final class Netns implements AutoCloseable {
       }
     }
     for (String ns : namespaces) {
-      // processes a client forked into the background (dhclient) live on in the namespace: kill them by PID
-      Result pids = exec(List.of("ip", "netns", "pids", ns), 10);
-      for (String pid : pids.output().split("\\s+")) {
-        if (pid.matches("\\d+")) {
-          ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly);
+      // processes that left their parent live on in the namespace (dhclient forks into the background, QEMU
+      // daemonizes): by PID, TERM first so that they can finish writing (a VM its disk), then KILL
+      List<ProcessHandle> left = pidsIn(ns);
+      left.forEach(ProcessHandle::destroy);
+      long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
+      while (left.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < until) {
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
         }
       }
+      left.forEach(ProcessHandle::destroyForcibly);
       exec(List.of("ip", "netns", "del", ns), 10);
       exec(List.of("rm", "-rf", "/etc/netns/" + ns), 10);
     }
