@@ -1,10 +1,9 @@
 package io.tinkerjvm.boots;
 
-import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
+import io.tinkerjvm.runtime.tls.CertificateAuthority;
+import io.tinkerjvm.runtime.tls.Tls;
 import io.grpc.ManagedChannel;
-import io.grpc.TlsChannelCredentials;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -56,6 +55,20 @@ public final class Boots implements AutoCloseable {
 
   private Boots() {}
 
+  /** The CA machines are to trust for tink-server, served at /ca.pem; null when TLS is off or the system CAs serve. */
+  private static ScriptSettings.TinkCa tinkCa(Tls.Client tls, String httpBase) {
+    if (!tls.enabled() || tls.caFile() == null) {
+      return null;
+    }
+    try {
+      String pem = java.nio.file.Files.readString(tls.caFile());
+      String sha256 = CertificateAuthority.fingerprint(CertificateAuthority.readCertificate(tls.caFile()));
+      return new ScriptSettings.TinkCa(httpBase + "/ca.pem", sha256, pem);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read the CA " + tls.caFile() + ": " + e.getMessage(), e);
+    }
+  }
+
   public static Boots start(BootsConfig config) {
     return start(config, null);
   }
@@ -78,12 +91,11 @@ public final class Boots implements AutoCloseable {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
 
+    Tls.Client tinkTls = config.tinkTls().open("boots");
     if (config.hardwareFile() != null) {
       hardware = FileHardwareSource.open(config.hardwareFile());
     } else {
-      ChannelCredentials credentials = config.tinkerbellTls()
-          ? TlsChannelCredentials.create() : InsecureChannelCredentials.create();
-      ManagedChannel channel = Grpc.newChannelBuilder(config.grpcAuthority(), credentials).build();
+      ManagedChannel channel = Grpc.newChannelBuilder(config.grpcAuthority(), tinkTls.credentials()).build();
       resources.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
       hardware = new TinkHardwareSource(channel);
     }
@@ -124,7 +136,7 @@ public final class Boots implements AutoCloseable {
         config.osieUrl() != null ? config.osieUrl() : httpBase + "/osie",
         config.tinkWorkerImage(), config.dockerRegistry(), config.registryUsername(), config.registryPassword(),
         config.extraKernelArgs(),
-        config.machineKeyFile() == null ? null : MachineCredentials.fromKeyFile("machine-key-file", config.machineKeyFile()));
+        MachineCredentials.fromKeyFileOrNew("machine-key-file", config.machineKeyFile()), tinkCa(tinkTls, httpBase));
     FileRoot osie = config.osieDir() == null ? null : new FileRoot(config.osieDir());
     holder.handler = new BootsHttpHandler(hardware, script, ipxe, osie, config.trustedProxies(), registry);
 

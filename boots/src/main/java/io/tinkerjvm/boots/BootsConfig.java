@@ -1,6 +1,7 @@
 package io.tinkerjvm.boots;
 
 import io.tinkerjvm.runtime.Config;
+import io.tinkerjvm.runtime.tls.Tls;
 import io.tinkerjvm.runtime.http.TrustedProxies;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -53,7 +54,8 @@ public record BootsConfig(
     String registryPassword,
     String extraKernelArgs,
     TrustedProxies trustedProxies,
-    Path machineKeyFile) {
+    Path machineKeyFile,
+    Tls.ClientSettings tinkTls) {
 
   public enum DhcpMode { RESERVATION, PROXY, OFF }
 
@@ -62,7 +64,8 @@ public record BootsConfig(
       "tftp-address", "tftp-port", "tftp-max-block-size", "tftp-max-window", "tftp-max-per-client", "ipxe-dir", "http-address", "http-port",
       "osie-dir", "osie-url", "mirror-base-url", "syslog-address", "syslog-port", "backend", "hardware-file",
       "tinkerbell-grpc-authority", "tinkerbell-tls", "facility", "tink-worker-image", "docker-registry",
-      "registry-username", "registry-password", "extra-kernel-args", "trusted-proxies", "machine-key-file", "help");
+      "registry-username", "registry-password", "extra-kernel-args", "trusted-proxies", "machine-key-file",
+      "data-dir", "tinkerbell-ca-file", "tls-dir", "tls-cert-file", "tls-key-file", "help");
 
   public static BootsConfig load(Map<String, String> env, String... args) {
     Config c = Config.load("BOOTS_", env, args);
@@ -99,6 +102,8 @@ public record BootsConfig(
     if (!user.isEmpty() && password.isEmpty()) {
       throw new Config.ConfigException("registry-username is set but registry-password is not");
     }
+    Path dataDir = Path.of(c.string("data-dir", Config.defaultDataDir(env)));
+    Tls.ClientSettings tinkTls = Tls.clientSettings(c, dataDir, "tinkerbell-tls", "tinkerbell-ca-file", "TINKERBELL_TLS");
     return new BootsConfig(
         bind, publicIp, fqdn,
         c.string("syslog-host", publicIp.getHostAddress(), "PUBLIC_SYSLOG_FQDN", "PUBLIC_SYSLOG_IP"),
@@ -117,14 +122,15 @@ public record BootsConfig(
         c.address("syslog-address", bind.getHostAddress()), c.port("syslog-port", 514),
         hardwareFile,
         c.string("tinkerbell-grpc-authority", "127.0.0.1:42113", "TINKERBELL_GRPC_AUTHORITY"),
-        c.bool("tinkerbell-tls", false, "TINKERBELL_TLS"),
+        tinkTls.enabled(),
         c.string("facility", "onprem", "FACILITY_CODE"),
         c.string("tink-worker-image", "", "TINK_WORKER_IMAGE"),
         c.string("docker-registry", "", "DOCKER_REGISTRY"),
         user, password,
         c.string("extra-kernel-args", ""),
         TrustedProxies.parse("trusted-proxies", c.string("trusted-proxies", "", "TRUSTED_PROXIES")),
-        c.find("machine-key-file").map(Path::of).orElse(null));
+        Path.of(c.string("machine-key-file", dataDir.resolve("machine.key").toString())),
+        tinkTls);
   }
 
   private static Inet4Address ipv4(String name, String v) {
@@ -199,14 +205,19 @@ public record BootsConfig(
           --backend=tink|file            hardware from tink-server (default) or from a file
           --hardware-file=PATH           Tinkerbell hardware JSON or YAML (array or documents); reloaded on change
           --tinkerbell-grpc-authority=127.0.0.1:42113   (TINKERBELL_GRPC_AUTHORITY)
-          --tinkerbell-tls=false         (TINKERBELL_TLS)
+          --tinkerbell-tls=true          TLS to tink-server, and tinkerbell_tls= for the machines (TINKERBELL_TLS)
+          --tinkerbell-ca-file=PEM       the CA to trust for it (default DATA/tls/ca.pem when it is there, else
+                                         the system's); machines get it from /ca.pem, pinned by its SHA-256
+          --data-dir=~/.local/share/tinkerjvm  --tls-dir=DATA/tls  --tls-cert-file, --tls-key-file
+                                         Boots' client certificate (issued from the CA folder when it can)
           --facility=onprem              (FACILITY_CODE)
           --tink-worker-image=REF --docker-registry=HOST (DOCKER_REGISTRY)
           --registry-username=U --registry-password=P   (REGISTRY_USERNAME / REGISTRY_PASSWORD)
           --extra-kernel-args=ARGS       appended to OSIE's kernel command line
           --trusted-proxies=CIDR,...     peers whose X-Forwarded-For is believed (TRUSTED_PROXIES)
-          --machine-key-file=PATH        put each machine's credential (machine_credential=) on its kernel
-                                         command line; Hegel checks it with the same file
+          --machine-key-file=DATA/machine.key  mint a credential for each boot (machine_credential= on the
+                                         kernel command line); tink-server and Hegel check it with the same
+                                         file (made on first start)
         """;
   }
 }

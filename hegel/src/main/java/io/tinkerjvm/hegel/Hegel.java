@@ -1,10 +1,7 @@
 package io.tinkerjvm.hegel;
 
-import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.TlsChannelCredentials;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -58,11 +55,10 @@ public final class Hegel implements AutoCloseable {
   private void startParts(HegelConfig config) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
-    MachineCredentials credentials = config.machineKeyFile() == null ? null
-        : MachineCredentials.fromKeyFile("machine-key-file", config.machineKeyFile());
+    MachineCredentials credentials = MachineCredentials.fromKeyFileOrNew("machine-key-file", config.machineKeyFile());
 
-    ChannelCredentials tls = config.tinkerbellTls() ? TlsChannelCredentials.create() : InsecureChannelCredentials.create();
-    ManagedChannel channel = Grpc.newChannelBuilder(config.grpcAuthority(), tls).build();
+    ManagedChannel channel = Grpc.newChannelBuilder(config.grpcAuthority(),
+        config.tinkTls().open("hegel").credentials()).build();
     resources.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
     source = new TinkMetadataSource(channel, config.customEndpoints());
     resources.add(source);

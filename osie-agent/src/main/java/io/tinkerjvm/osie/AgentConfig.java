@@ -30,11 +30,16 @@ public record AgentConfig(
     long maxFileSize,
     String privilegeMode,
     String syslogHost,
-    boolean captureActionLogs) {
+    boolean captureActionLogs,
+    String certUrl,
+    String caSha256,
+    Path caFile,
+    String machineCredential) {
 
   public static final List<String> SETTINGS = List.of("id", "tinkerbell-grpc-authority", "tinkerbell-tls",
       "docker-registry", "registry-username", "registry-password", "docker-host", "data-dir", "retry-interval",
-      "max-file-size", "privilege-mode", "syslog-host", "capture-action-logs", "cmdline", "help");
+      "max-file-size", "privilege-mode", "syslog-host", "capture-action-logs", "cmdline", "tinkerbell-cert-url",
+      "tinkerbell-ca-sha256", "tinkerbell-ca-file", "machine-credential", "help");
 
   /** Kernel command-line parameter for each setting, as Boots writes them (reference §2.3). */
   static final Map<String, String> CMDLINE = Map.of(
@@ -45,7 +50,10 @@ public record AgentConfig(
       "docker_registry", "DOCKER_REGISTRY",
       "registry_username", "REGISTRY_USERNAME",
       "registry_password", "REGISTRY_PASSWORD",
-      "syslog_host", "OSIE_SYSLOG_HOST");
+      "syslog_host", "OSIE_SYSLOG_HOST",
+      "grpc_cert_url", "TINKERBELL_CERT_URL",
+      "tink_ca_sha256", "OSIE_TINKERBELL_CA_SHA256",
+      "machine_credential", "OSIE_MACHINE_CREDENTIAL");
 
   /** tink-worker's short flags, as the long ones they stand for. */
   static final Map<String, String> SHORT_FLAGS = Map.of("-i", "--id", "-r", "--docker-registry",
@@ -87,9 +95,18 @@ public record AgentConfig(
     if (maxFileSize < 1) {
       throw new Config.ConfigException("max-file-size must be at least 1 byte");
     }
+    String sha256 = c.string("tinkerbell-ca-sha256", "").trim().toLowerCase(java.util.Locale.ROOT).replace(":", "");
+    if (!sha256.isEmpty() && !sha256.matches("[0-9a-f]{64}")) {
+      throw new Config.ConfigException("tinkerbell-ca-sha256 (tink_ca_sha256=) must be 64 hex digits, the SHA-256 of "
+          + "the CA certificate");
+    }
+    Path caFile = c.find("tinkerbell-ca-file").map(Path::of).orElse(null);
+    if (caFile != null && !Files.isReadable(caFile)) {
+      throw new Config.ConfigException("tinkerbell-ca-file: cannot read " + caFile);
+    }
     return new AgentConfig(id, authority,
-        // tink-worker defaults to TLS; our tink-server has none yet (the compatibility notes say so)
-        c.bool("tinkerbell-tls", false, "TINKERBELL_TLS"),
+        // tink-worker's default, and tink-server's: TLS
+        c.bool("tinkerbell-tls", true, "TINKERBELL_TLS"),
         c.string("docker-registry", "", "DOCKER_REGISTRY").trim(),
         c.string("registry-username", "", "REGISTRY_USERNAME"),
         c.string("registry-password", "", "REGISTRY_PASSWORD"),
@@ -99,7 +116,10 @@ public record AgentConfig(
         maxFileSize,
         privilege,
         c.string("syslog-host", "", "OSIE_SYSLOG_HOST").trim(),
-        c.bool("capture-action-logs", true, "CAPTURE_ACTION_LOGS"));
+        c.bool("capture-action-logs", true, "CAPTURE_ACTION_LOGS"),
+        c.string("tinkerbell-cert-url", "", "TINKERBELL_CERT_URL").trim(),
+        sha256, caFile,
+        c.string("machine-credential", "", "MACHINE_CREDENTIAL").trim());
   }
 
   private static Duration retryInterval(Config c) {
@@ -156,7 +176,7 @@ public record AgentConfig(
   public String toString() {
     return "AgentConfig[id=" + workerId + ", authority=" + grpcAuthority + ", registry=" + dockerRegistry
         + ", registryUser=" + registryUsername + ", registryPassword=" + (registryPassword.isEmpty() ? "" : "<redacted>")
-        + "]";
+        + ", machineCredential=" + (machineCredential.isEmpty() ? "" : "<redacted>") + "]";
   }
 
   public static String usage() {
@@ -164,7 +184,12 @@ public record AgentConfig(
         Usage: osie-agent [--name=value ...]   (also tink-worker's variables, and /proc/cmdline)
           --id=HARDWARE_ID                  (ID, WORKER_ID; worker_id=)        required
           --tinkerbell-grpc-authority=H:P   (TINKERBELL_GRPC_AUTHORITY; grpc_authority=)   required
-          --tinkerbell-tls=false            (TINKERBELL_TLS; tinkerbell_tls=)
+          --tinkerbell-tls=true             (TINKERBELL_TLS; tinkerbell_tls=)
+          --tinkerbell-cert-url=URL         fetch the CA to trust from here (TINKERBELL_CERT_URL; grpc_cert_url=)
+          --tinkerbell-ca-sha256=HEX        and refuse it unless its SHA-256 is this (tink_ca_sha256=)
+          --tinkerbell-ca-file=PEM          or trust this CA file; with neither, the system's CAs
+          --machine-credential=CRED         sent with every call to tink-server (MACHINE_CREDENTIAL;
+                                            machine_credential=, minted by Boots for each boot)
           --docker-registry=HOST[:PORT]     prefix for action images (DOCKER_REGISTRY; docker_registry=)
           --registry-username, --registry-password   (REGISTRY_USERNAME, REGISTRY_PASSWORD)
           --docker-host=unix:///var/run/docker.sock

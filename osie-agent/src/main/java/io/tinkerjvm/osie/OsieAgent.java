@@ -1,10 +1,7 @@
 package io.tinkerjvm.osie;
 
-import io.grpc.ChannelCredentials;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
+import io.grpc.Channel;
 import io.grpc.ManagedChannel;
-import io.grpc.TlsChannelCredentials;
 import io.tinkerjvm.osie.docker.DockerActionExecutor;
 import io.tinkerjvm.osie.docker.PrivilegeMode;
 import io.tinkerjvm.osie.worker.LogShipper;
@@ -41,12 +38,10 @@ public final class OsieAgent implements AutoCloseable {
   }
 
   private void startParts(AgentConfig config) {
-    ChannelCredentials credentials = config.tls() ? TlsChannelCredentials.create() : InsecureChannelCredentials.create();
-    // keepalive: a silently dropped connection (a switch reboot) must end the stream, not hang it
-    ManagedChannel channel = Grpc.newChannelBuilder(config.grpcAuthority(), credentials)
-        .keepAliveTime(30, TimeUnit.SECONDS).keepAliveTimeout(10, TimeUnit.SECONDS).keepAliveWithoutCalls(true)
-        .build();
-    resources.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    TinkChannel.Pair tink = TinkChannel.open(config);
+    ManagedChannel managed = tink.managed();
+    resources.add(() -> managed.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    Channel channel = tink.calls();
     DockerActionExecutor docker = new DockerActionExecutor(URI.create(config.dockerHost()), config.dockerRegistry(),
         config.registryUsername(), config.registryPassword(),
         PrivilegeMode.valueOf(config.privilegeMode().toUpperCase(Locale.ROOT).replace('-', '_')));

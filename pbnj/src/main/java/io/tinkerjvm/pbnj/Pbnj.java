@@ -19,7 +19,9 @@ import io.tinkerjvm.pbnj.redfish.RedfishProvider;
 import io.tinkerjvm.pbnj.task.TaskGrpcService;
 import io.tinkerjvm.pbnj.task.TaskRunner;
 import io.tinkerjvm.runtime.ServiceProcess;
+import io.tinkerjvm.runtime.grpc.CallerIdentity;
 import io.tinkerjvm.runtime.grpc.GrpcServer;
+import io.tinkerjvm.runtime.tls.Tls;
 import io.tinkerjvm.runtime.http.StatusHttpServer;
 import java.io.File;
 import java.nio.file.Files;
@@ -33,6 +35,7 @@ import java.util.Map;
 public final class Pbnj implements AutoCloseable {
   private final List<AutoCloseable> resources = new ArrayList<>();
   private GrpcServer grpc;
+  private Tls.Server tls;
   private StatusHttpServer http;
   private ProviderChain chain;
   private final Map<String, String> missing = new LinkedHashMap<>();
@@ -74,7 +77,12 @@ public final class Pbnj implements AutoCloseable {
         new MachineGrpcService(operations, new PowerControl(config.powerConfirmTimeout(), config.cycleGrace())),
         new BmcGrpcService(operations),
         new TaskGrpcService(tasks));
-    grpc = GrpcServer.start(config.bindAddress(), config.grpcPort(), registry, services);
+    tls = config.tls().open("pbnj");
+    // BMC passwords travel in PBnJ's requests: with mutual TLS only holders of the CA's certificates may call
+    grpc = tls.mode() == Tls.Mode.MUTUAL
+        ? GrpcServer.start(config.bindAddress(), config.grpcPort(), tls.credentials(), registry, services,
+            new CallerIdentity(null), CallerIdentity.requireCertificate())
+        : GrpcServer.start(config.bindAddress(), config.grpcPort(), tls.credentials(), registry, services);
     resources.add(grpc);
     http = StatusHttpServer.start(config.bindAddress(), config.httpPort(),
         "{\"name\":\"pbnj\",\"version\":\"" + version() + "\",\"api\":\"tinkerbell pbnj api.v1\"}", registry,
@@ -145,6 +153,7 @@ public final class Pbnj implements AutoCloseable {
       System.out.println("  gRPC  " + config.bindAddress() + ":" + pbnj.grpcPort()
           + "  (github.com.tinkerbell.pbnj.api.v1 Machine, BMC, Task)");
       System.out.println("  HTTP  http://" + config.bindAddress() + ":" + pbnj.httpPort() + "/healthz  /metrics");
+      System.out.println("  TLS   " + pbnj.tls.describe());
       List<String> active = new ArrayList<>(config.providers());
       active.removeAll(pbnj.missingProviders().keySet());
       System.out.println("  providers " + String.join(",", active)

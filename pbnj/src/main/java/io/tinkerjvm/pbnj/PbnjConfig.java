@@ -1,12 +1,14 @@
 package io.tinkerjvm.pbnj;
 
 import io.tinkerjvm.runtime.Config;
+import io.tinkerjvm.runtime.tls.Tls;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /** PBnJ's settings: flags like {@code --grpc-port=50051} or variables like {@code PBNJ_GRPC_PORT}. */
 public record PbnjConfig(
@@ -25,16 +27,16 @@ public record PbnjConfig(
     int ipmiCipherSuite,
     String ipmitoolPath,
     String racadmPath,
-    Path redfishCaFile) {
+    Path redfishCaFile,
+    Tls.ServerSettings tls) {
 
   public static final List<String> PROVIDERS = List.of("ipmi", "ipmitool", "redfish", "racadm");
   /** racadm only when asked for: it takes the BMC password on its command line, where the process list shows it. */
   public static final List<String> DEFAULT_PROVIDERS = List.of("ipmi", "ipmitool", "redfish");
-  public static final List<String> SETTINGS = List.of("bind-address", "grpc-port", "http-port", "task-timeout",
-      "request-timeout", "retries", "min-interval", "power-confirm-timeout", "power-cycle-grace", "task-retention",
-      "max-tasks",
-      "providers",
-      "ipmi-cipher-suite", "ipmitool-path", "racadm-path", "redfish-ca-file", "help");
+  public static final List<String> SETTINGS = java.util.stream.Stream.concat(Stream.of("bind-address", "grpc-port",
+      "http-port", "task-timeout", "request-timeout", "retries", "min-interval", "power-confirm-timeout",
+      "power-cycle-grace", "task-retention", "max-tasks", "providers", "ipmi-cipher-suite", "ipmitool-path",
+      "racadm-path", "redfish-ca-file", "data-dir", "help"), Tls.SERVER_SETTINGS.stream()).toList();
 
   public static PbnjConfig load(Map<String, String> env, String... args) {
     Config c = Config.load("PBNJ_", env, args);
@@ -83,7 +85,8 @@ public record PbnjConfig(
         providers, suite,
         c.string("ipmitool-path", "ipmitool"),
         c.string("racadm-path", "racadm"),
-        ca);
+        ca,
+        Tls.serverSettings(c, Path.of(c.string("data-dir", Config.defaultDataDir(env)))));
   }
 
   private static int maxTasks(Config c) {
@@ -121,6 +124,11 @@ public record PbnjConfig(
           --ipmi-cipher-suite=3       3 or 17; never negotiated
           --ipmitool-path=ipmitool --racadm-path=racadm
           --redfish-ca-file=PEM       verify Redfish BMC certificates against these CAs (default: not verified)
+          --tls=on                    TLS with a certificate issued from the CA in --tls-dir (DATA/tls, made on
+                                      first start, shared with tink-server); mutual: every call needs a client
+                                      certificate from that CA (tink-server presents its own); off: plaintext
+          --data-dir=~/.local/share/tinkerjvm  --tls-dir=DATA/tls  --tls-cert-file, --tls-key-file,
+          --tls-ca-file, --tls-san    as tink-server's (docs/security.md)
         """;
   }
 }

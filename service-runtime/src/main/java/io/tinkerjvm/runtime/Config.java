@@ -50,6 +50,16 @@ public final class Config {
     return new Config(envPrefix, Map.of(), new HashMap<>(settings));
   }
 
+  /**
+   * The data folder every service of a host shares by default: $XDG_DATA_HOME/tinkerjvm or
+   * ~/.local/share/tinkerjvm. It holds tink-server's embedded Postgres, the TLS folder and the machine key.
+   */
+  public static String defaultDataDir(Map<String, String> env) {
+    String xdg = env.get("XDG_DATA_HOME");
+    String base = xdg != null && !xdg.isBlank() ? xdg : System.getProperty("user.home") + "/.local/share";
+    return base + "/tinkerjvm";
+  }
+
   /** The environment variable a setting is read from, e.g. {@code TINK_GRPC_PORT}. */
   public String envName(String name) {
     return envPrefix + name.toUpperCase().replace('-', '_');

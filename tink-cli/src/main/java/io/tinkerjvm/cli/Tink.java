@@ -25,9 +25,13 @@ import picocli.CommandLine.Spec;
     footerHeading = "%nEnvironment:%n",
     footer = {
         "  TINKERBELL_GRPC_AUTHORITY  host:port of tink-server (default 127.0.0.1:42113)",
-        "  TINKERBELL_TLS             true to use TLS, verified with the system CAs (default false)",
+        "  TINKERBELL_TLS             false for plaintext (default true: TLS, as tink-server serves by default)",
         "  TINKERBELL_CERT_URL        URL (http:, https: or file:) of a PEM CA bundle to verify the server with;"
             + " implies TLS",
+        "  TINKERBELL_CA_FILE         PEM CA file to verify the server with (default: the stack's CA in",
+        "                             $XDG_DATA_HOME/tinkerjvm/tls/ca.pem when it is there, else the system CAs)",
+        "  TINKERBELL_CLIENT_CERT, TINKERBELL_CLIENT_KEY  client certificate for mutual TLS (default:",
+        "                             tls/admin.pem and tls/admin-key.pem in that folder, when there)",
         "",
         "Exit codes: 0 success, 1 failure, 2 bad command line, 3 workflow failed, 4 workflow timed out."})
 public final class Tink {
@@ -45,7 +49,19 @@ public final class Tink {
 
   @Option(names = "--tinkerbell-tls", scope = ScopeType.INHERIT, arity = "0..1", paramLabel = "BOOL",
       description = "connect with TLS (env TINKERBELL_TLS; default ${DEFAULT-VALUE})")
-  boolean tls;
+  boolean tls = true;
+
+  @Option(names = "--tinkerbell-ca-file", scope = ScopeType.INHERIT, paramLabel = "PEM",
+      description = "CA file to verify tink-server with (env TINKERBELL_CA_FILE)")
+  String caFile;
+
+  @Option(names = "--tinkerbell-client-cert", scope = ScopeType.INHERIT, paramLabel = "PEM",
+      description = "client certificate for mutual TLS (env TINKERBELL_CLIENT_CERT)")
+  String clientCert;
+
+  @Option(names = "--tinkerbell-client-key", scope = ScopeType.INHERIT, paramLabel = "PEM",
+      description = "its PKCS#8 key (env TINKERBELL_CLIENT_KEY)")
+  String clientKey;
 
   @Option(names = "--tinkerbell-cert-url", scope = ScopeType.INHERIT, paramLabel = "URL",
       description = "PEM CA bundle to trust for TLS (env TINKERBELL_CERT_URL)")
@@ -141,7 +157,8 @@ public final class Tink {
 
   private static final java.util.Set<String> GROUPS = java.util.Set.of("hardware", "template", "workflow");
   private static final java.util.Set<String> TAKES_VALUE = java.util.Set.of(
-      "--tinkerbell-grpc-authority", "--tinkerbell-tls", "--tinkerbell-cert-url", "-f", "--facility", "--timeout",
+      "--tinkerbell-grpc-authority", "--tinkerbell-tls", "--tinkerbell-cert-url", "--tinkerbell-ca-file",
+      "--tinkerbell-client-cert", "--tinkerbell-client-key", "-f", "--facility", "--timeout",
       "--format", "-o");
 
   private int report(Exception e, CommandLine commandLine) {
@@ -184,12 +201,20 @@ public final class Tink {
   GrpcClient client() {
     if (client == null) {
       try {
-        client = new GrpcClient(authority.trim(), Tls.context(tls, certUrl), Duration.ofSeconds(5));
+        client = new GrpcClient(authority.trim(), Tls.context(tls, new Tls.Files(certUrl, caFile, clientCert, clientKey,
+            dataDir())), Duration.ofSeconds(5));
       } catch (IllegalArgumentException e) {
         throw new CliException("--tinkerbell-grpc-authority: " + e.getMessage(), ExitCodes.USAGE);
       }
     }
     return client;
+  }
+
+  /** The data folder tink-server uses by default on this host: $XDG_DATA_HOME/tinkerjvm, ~/.local/share/tinkerjvm. */
+  private java.nio.file.Path dataDir() {
+    String xdg = context.env().get("XDG_DATA_HOME");
+    String base = xdg != null && !xdg.isBlank() ? xdg : System.getProperty("user.home") + "/.local/share";
+    return java.nio.file.Path.of(base, "tinkerjvm");
   }
 
   /** The answer, or empty when the server says NOT_FOUND; every other failure propagates. */

@@ -10,7 +10,11 @@ import io.tinkerjvm.runtime.ServiceProcess;
 import io.tinkerjvm.runtime.grpc.GrpcServer;
 import io.tinkerjvm.runtime.http.StatusHttpServer;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
+import com.sun.net.httpserver.HttpHandler;
+import io.tinkerjvm.runtime.auth.MachineCredentials;
+import io.tinkerjvm.runtime.grpc.CallerIdentity;
+import io.tinkerjvm.runtime.tls.Tls;
+import io.tinkerjvm.tink.workflow.WorkerAccess;
 import io.grpc.ManagedChannel;
 import io.tinkerjvm.tink.bmc.BmcDriver;
 import io.tinkerjvm.tink.bmc.BmcRepository;
@@ -37,6 +41,8 @@ import io.tinkerjvm.tink.workflow.WorkflowWatchers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +56,7 @@ public final class TinkServer implements AutoCloseable {
   private GrpcServer grpc;
   private StatusHttpServer http;
   private String databaseDescription;
+  private Tls.Server tls;
 
   private TinkServer() {}
 
@@ -99,9 +106,10 @@ public final class TinkServer implements AutoCloseable {
     resources.add(feed);
     TemplateRepository templates = new TemplateRepository(db);
     WorkflowRepository workflows = new WorkflowRepository(db, config.pbnjAuthority() != null);
+    tls = config.tls().open("tink-server");
     if (config.pbnjAuthority() != null) {
-      // plaintext for now, as every gRPC link in the stack (TLS everywhere is issue 9)
-      ManagedChannel pbnj = Grpc.newChannelBuilder(config.pbnjAuthority(), InsecureChannelCredentials.create()).build();
+      ManagedChannel pbnj = Grpc.newChannelBuilder(config.pbnjAuthority(),
+          config.pbnjTls().open("tink-server").credentials()).build();
       resources.add(() -> pbnj.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
       resources.add(new BmcDriver(bmcs, new PbnjSteps(pbnj, config.bmcStepTimeout()), config.pbnjAuthority(),
           config.bmcStepTimeout(), notifier));
@@ -117,17 +125,51 @@ public final class TinkServer implements AutoCloseable {
     Gauge.builder("tink.worker.streams", watchers, WorkflowWatchers::workerStreams)
         .description("open worker context streams").register(registry);
 
+    if (tls.enabled()) {
+      // the operator's certificate: the CLI on this host presents it, and with it may make every call
+      Tls.issueClientCertificate(config.tls(), "admin");
+    }
+    MachineCredentials machines = MachineCredentials.fromKeyFileOrNew("machine-key-file", config.machineKeyFile())
+        .with(config.machineCredentialLifetime(), java.time.Clock.systemUTC());
+    WorkerAccess access = new WorkerAccess(workflows, config.workerCredentialRequired(),
+        tls.mode() == Tls.Mode.MUTUAL);
     List<BindableService> services = List.of(
         new HardwareGrpcService(hardware, feed),
         new TemplateGrpcService(templates),
-        new WorkflowGrpcService(new WorkflowCreator(templates, hardware, workflows), workflows, reports, data),
+        new WorkflowGrpcService(new WorkflowCreator(templates, hardware, workflows), workflows, reports, data, access),
         new HardwareChangesGrpcService(feed),
         new WorkflowEventsGrpcService(workflows, watchers),
         new WorkerContextsGrpcService(watchers));
-    grpc = GrpcServer.start(config.bindAddress(), config.grpcPort(), registry, services);
+    grpc = GrpcServer.start(config.bindAddress(), config.grpcPort(), tls.credentials(), registry, services,
+        new CallerIdentity(machines), access);
     resources.add(grpc);
-    http = StatusHttpServer.start(config.bindAddress(), config.httpPort(), versionJson(), registry, db::healthProblem);
+    // v0.6's /cert: the CA a worker pins (TINKERBELL_CERT_URL); public, as a CA certificate is
+    Map<String, HttpHandler> routes = new HashMap<>();
+    if (tls.enabled()) {
+      byte[] ca = readCa(tls.caFile());
+      routes.put("/cert", exchange -> {
+        exchange.getResponseHeaders().set("Content-Type", "application/x-pem-file");
+        exchange.sendResponseHeaders(200, ca.length);
+        try (var out = exchange.getResponseBody()) {
+          out.write(ca);
+        }
+      });
+    }
+    http = StatusHttpServer.start(config.bindAddress(), config.httpPort(), versionJson(), registry, db::healthProblem,
+        routes);
     resources.add(http);
+  }
+
+  private static byte[] readCa(java.nio.file.Path file) {
+    try {
+      return java.nio.file.Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot read the CA " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  public Tls.Server tls() {
+    return tls;
   }
 
   public int grpcPort() {
@@ -175,6 +217,7 @@ public final class TinkServer implements AutoCloseable {
           System.out.println("  gRPC  " + host + ":" + server.grpcPort()
               + "  (TINKERBELL_GRPC_AUTHORITY=127.0.0.1:" + server.grpcPort() + ")");
           System.out.println("  HTTP  http://" + host + ":" + server.httpPort() + "/healthz  /version  /metrics");
+          System.out.println("  TLS   " + server.tls().describe());
           System.out.println("  DB    " + server.databaseDescription());
           System.out.println("  PBnJ  " + (config.pbnjAuthority() == null
               ? "off: machines with metadata.bmc are not power-managed (--pbnj-authority)"

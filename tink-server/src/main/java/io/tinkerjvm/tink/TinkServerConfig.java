@@ -1,10 +1,13 @@
 package io.tinkerjvm.tink;
 
 import io.tinkerjvm.runtime.Config;
+import io.tinkerjvm.runtime.auth.MachineCredentials;
+import io.tinkerjvm.runtime.tls.Tls;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * tink-server's settings: flags like {@code --grpc-port=42113} or environment variables like
@@ -27,11 +30,18 @@ public record TinkServerConfig(
     Path bmcKeyFile,
     boolean bmcKeyFileGiven,
     String bmcKey,
-    Duration bmcStepTimeout) {
+    Duration bmcStepTimeout,
+    Tls.ServerSettings tls,
+    Tls.ClientSettings pbnjTls,
+    Path machineKeyFile,
+    Duration machineCredentialLifetime,
+    boolean workerCredentialRequired) {
 
-  public static final List<String> SETTINGS = List.of("bind-address", "grpc-port", "http-port", "db-url",
+  public static final List<String> SETTINGS = Stream.of(List.of("bind-address", "grpc-port", "http-port", "db-url",
       "db-user", "db-password", "db-pool-size", "data-dir", "embedded-db-port", "workflow-data-versions",
-      "deadline-check-interval", "only-migration", "pbnj-authority", "bmc-key-file", "bmc-step-timeout", "help");
+      "deadline-check-interval", "only-migration", "pbnj-authority", "bmc-key-file", "bmc-step-timeout",
+      "machine-key-file", "machine-credential-lifetime", "worker-credential", "help"), Tls.SERVER_SETTINGS,
+      Tls.clientSettings("pbnj-tls", "pbnj-ca-file")).flatMap(List::stream).distinct().toList();
 
   public static TinkServerConfig load(Map<String, String> env, String... args) {
     Config c = Config.load("TINK_", env, args);
@@ -40,7 +50,7 @@ public record TinkServerConfig(
       throw new Config.ConfigException("unknown setting --" + unknown.getFirst() + "; known: " + SETTINGS);
     }
     String url = c.find("db-url").orElseGet(() -> legacyPgUrl(env));
-    Path dataDir = Path.of(c.string("data-dir", defaultDataDir(env)));
+    Path dataDir = Path.of(c.string("data-dir", Config.defaultDataDir(env)));
     String pbnj = c.string("pbnj-authority", "").trim();
     if (!pbnj.isEmpty() && !pbnj.matches("[A-Za-z0-9.\\[\\]:_-]+:\\d{1,5}")) {
       throw new Config.ConfigException("pbnj-authority must be host:port (like 127.0.0.1:50051), got '" + pbnj + "'");
@@ -48,6 +58,14 @@ public record TinkServerConfig(
     Duration stepTimeout = c.duration("bmc-step-timeout", Duration.ofMinutes(3));
     if (stepTimeout.isNegative() || stepTimeout.isZero()) {
       throw new Config.ConfigException("bmc-step-timeout must be longer than zero");
+    }
+    String workerCredential = c.string("worker-credential", "required").trim().toLowerCase();
+    if (!workerCredential.equals("required") && !workerCredential.equals("optional")) {
+      throw new Config.ConfigException("worker-credential must be required or optional, got '" + workerCredential + "'");
+    }
+    Duration lifetime = c.duration("machine-credential-lifetime", MachineCredentials.DEFAULT_LIFETIME);
+    if (lifetime.isNegative() || lifetime.isZero()) {
+      throw new Config.ConfigException("machine-credential-lifetime must be longer than zero");
     }
     return new TinkServerConfig(
         c.string("bind-address", "0.0.0.0"),
@@ -67,7 +85,12 @@ public record TinkServerConfig(
         c.find("bmc-key-file").isPresent(),
         // the key itself only from the environment: a flag would show in the process list
         env.get("TINK_BMC_KEY"),
-        stepTimeout);
+        stepTimeout,
+        Tls.serverSettings(c, dataDir),
+        Tls.clientSettings(c, dataDir, "pbnj-tls", "pbnj-ca-file"),
+        Path.of(c.string("machine-key-file", dataDir.resolve("machine.key").toString())),
+        lifetime,
+        workerCredential.equals("required"));
   }
 
   /** Tinkerbell's deployments set PGHOST and friends; with PGHOST present we build the URL from them. */
@@ -80,12 +103,6 @@ public record TinkServerConfig(
     String db = env.getOrDefault("PGDATABASE", "tinkerbell");
     String ssl = env.getOrDefault("PGSSLMODE", "disable");
     return "jdbc:postgresql://" + host + ":" + port + "/" + db + "?sslmode=" + ssl;
-  }
-
-  private static String defaultDataDir(Map<String, String> env) {
-    String xdg = env.get("XDG_DATA_HOME");
-    String base = xdg != null && !xdg.isBlank() ? xdg : System.getProperty("user.home") + "/.local/share";
-    return base + "/tinkerjvm";
   }
 
   /** The JDBC URL with any password parameter masked, for logs. */
@@ -111,6 +128,20 @@ public record TinkServerConfig(
           --bmc-key-file=DATA/bmc.key   the key BMC passwords are sealed with (made on first start);
                                         or TINK_BMC_KEY=<base64 of 32 bytes>
           --bmc-step-timeout=3m         how long one PBnJ step (boot device, power cycle) may take
+        Security (docs/security.md):
+          --tls=on                      on: TLS with a certificate from the CA in --tls-dir (made on first
+                                        start); mutual: the operator API also needs a client certificate
+                                        from that CA; off: plaintext
+          --tls-dir=DATA/tls            the CA (ca.pem, ca-key.pem) and the certificates issued from it
+          --tls-cert-file, --tls-key-file  your own certificate and key (PEM) instead of an issued one
+          --tls-ca-file=DATA/tls/ca.pem the CA whose client certificates are trusted
+          --tls-san=name,ip             more names for the issued certificate (this host's are in it)
+          --machine-key-file=DATA/machine.key  the key machine credentials are checked with; Boots mints
+                                        them with the same file (made on first start)
+          --machine-credential-lifetime=24h  how long a machine's credential lasts from its boot
+          --worker-credential=required  worker calls need the machine's credential or a client certificate;
+                                        optional lets a stock tink-worker in without one
+          --pbnj-tls=true, --pbnj-ca-file  TLS to PBnJ, trusting DATA/tls/ca.pem when it is there
         """;
   }
 }

@@ -4,7 +4,6 @@ import static io.tinkerjvm.tink.support.Fixtures.hardware;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.tinkerjvm.proto.tink.hardware.GetRequest;
 import io.tinkerjvm.proto.tink.hardware.HardwareServiceGrpc;
@@ -47,7 +46,7 @@ class EmbeddedDatabaseRestartTest {
   private static void call(TinkServer server, java.util.function.Consumer<HardwareServiceGrpc.HardwareServiceBlockingStub> body)
       throws InterruptedException {
     ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.grpcPort(),
-        InsecureChannelCredentials.create()).build();
+        io.tinkerjvm.tink.support.RunningTink.clientCredentials()).build();
     try {
       body.accept(HardwareServiceGrpc.newBlockingStub(channel));
     } finally {

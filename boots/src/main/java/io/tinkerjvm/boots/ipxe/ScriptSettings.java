@@ -10,7 +10,9 @@ import io.tinkerjvm.runtime.auth.MachineCredentials;
  * @param tinkWorkerImage image of the worker to run; empty means OSIE's default ({@code <registry>/tink-worker})
  * @param registryPassword a secret: it reaches the machine's command line and nothing else
  * @param extraKernelArgs appended as given, after the standard arguments
- * @param credentials makes each machine's credential for its command line (Hegel checks it); null for none
+ * @param credentials mints each machine's credential for its command line, per boot (tink-server and Hegel
+ *     check it); null for none
+ * @param tinkCa the CA the machine is to trust for tink-server's TLS; null to leave it to the system CAs
  */
 public record ScriptSettings(
     String tinkerbellUrl,
@@ -24,7 +26,15 @@ public record ScriptSettings(
     String registryUsername,
     String registryPassword,
     String extraKernelArgs,
-    MachineCredentials credentials) {
+    MachineCredentials credentials,
+    TinkCa tinkCa) {
+
+  /**
+   * @param url where the machine fetches the CA's PEM (grpc_cert_url=, v0.6's TINKERBELL_CERT_URL)
+   * @param sha256 the CA certificate's SHA-256, which the agent checks what it fetched against
+   * @param pem the CA certificate itself, which Boots serves at /ca.pem
+   */
+  public record TinkCa(String url, String sha256, String pem) {}
 
   @Override
   public String toString() {

@@ -2,6 +2,7 @@ package io.tinkerjvm.boots.ipxe;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 class IpxeScriptTest {
   static final ScriptSettings SETTINGS = new ScriptSettings("http://10.0.0.1", "10.0.0.1", "10.0.0.1:42113", false,
-      "onprem", "http://10.0.0.1:8080/osie", "", "", "", "", "", null);
+      "onprem", "http://10.0.0.1:8080/osie", "", "", "", "", "", null, null);
 
   static Machine machine(String ipxeUrl, String ipxeContents, String osieBase) {
     return new Machine("0eba0bf8-3772-4b4a-ab9f-6ebe93b90a94", "08:00:27:00:00:01", "192.168.1.5",
@@ -43,9 +44,11 @@ class IpxeScriptTest {
   @Test
   void registryCredentialsAndWorkerImageGoOnTheCommandLine() throws Exception {
     ScriptSettings s = new ScriptSettings("http://10.0.0.1", "10.0.0.1", "10.0.0.1:42113", true, "onprem",
-        "http://mirror/osie/", "registry.lab:5000/tink-worker:v1", "registry.lab:5000", "admin", "s3cret", "vga=791", null);
+        "http://mirror/osie/", "registry.lab:5000/tink-worker:v1", "registry.lab:5000", "admin", "s3cret", "vga=791", null,
+        new ScriptSettings.TinkCa("http://10.0.0.1:8080/ca.pem", "ab12", "PEM"));
     String script = IpxeScript.render(machine("", "", "http://own/osie"), s);
-    assertTrue(script.contains(" tinkerbell_tls=true tink_worker_image=registry.lab:5000/tink-worker:v1"
+    assertTrue(script.contains(" tinkerbell_tls=true grpc_cert_url=http://10.0.0.1:8080/ca.pem tink_ca_sha256=ab12"
+        + " tink_worker_image=registry.lab:5000/tink-worker:v1"
         + " docker_registry=registry.lab:5000 registry_username=admin registry_password=s3cret "), script);
     assertTrue(script.contains("set base-url http://own/osie\n"), script);
     assertTrue(script.contains("console=ttyS1,115200 vga=791\n"), script);
@@ -53,16 +56,20 @@ class IpxeScriptTest {
   }
 
   @Test
-  void theMachineCredentialGoesOnTheCommandLineWhenAKeyIsSet() throws Exception {
+  void aNewMachineCredentialGoesOnTheCommandLineEachBoot() throws Exception {
     MachineCredentials credentials = MachineCredentials.ofKey(new byte[32]);
     ScriptSettings s = new ScriptSettings("http://10.0.0.1", "10.0.0.1", "10.0.0.1:42113", false, "onprem",
-        "http://10.0.0.1:8080/osie", "", "", "", "", "", credentials);
+        "http://10.0.0.1:8080/osie", "", "", "", "", "", credentials, null);
     Machine m = machine("", "", "");
-    String credential = credentials.credentialFor(m.hardwareId());
-    assertTrue(IpxeScript.render(m, s).contains(" worker_id=" + m.hardwareId() + " machine_credential=" + credential
-        + " "), IpxeScript.render(m, s));
-    assertTrue(credentials.verify(m.hardwareId(), credential));
-    assertFalse(credentials.verify("aaaaaaaa-0000-4000-8000-000000000001", credential));
+    java.util.regex.Pattern p = java.util.regex.Pattern.compile(
+        " worker_id=" + m.hardwareId() + " machine_credential=([A-Za-z0-9._:-]+) ");
+    java.util.regex.Matcher first = p.matcher(IpxeScript.render(m, s));
+    java.util.regex.Matcher second = p.matcher(IpxeScript.render(m, s));
+    assertTrue(first.find() && second.find(), IpxeScript.render(m, s));
+    assertNotEquals(first.group(1), second.group(1), "each rendering is a boot and mints its own");
+    assertTrue(credentials.verify(m.hardwareId(), first.group(1)));
+    assertTrue(credentials.verify(m.hardwareId(), second.group(1)));
+    assertFalse(credentials.verify("aaaaaaaa-0000-4000-8000-000000000001", first.group(1)));
     assertFalse(IpxeScript.render(m, SETTINGS).contains("machine_credential"));
   }
 
@@ -77,7 +84,7 @@ class IpxeScriptTest {
   @Test
   void aValueThatWouldBreakTheCommandLineIsRefusedWithoutShowingIt() {
     ScriptSettings s = new ScriptSettings("http://10.0.0.1", "10.0.0.1", "10.0.0.1:42113", false, "onprem",
-        "http://10.0.0.1:8080/osie", "", "r", "admin", "pass word", "", null);
+        "http://10.0.0.1:8080/osie", "", "r", "admin", "pass word", "", null, null);
     IpxeScript.Unrenderable e = assertThrows(IpxeScript.Unrenderable.class,
         () -> IpxeScript.render(machine("", "", ""), s));
     assertTrue(e.getMessage().startsWith("registry-password contains a space"), e.getMessage());

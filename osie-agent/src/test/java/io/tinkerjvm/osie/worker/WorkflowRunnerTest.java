@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.tinkerjvm.osie.AgentConfig;
+import io.tinkerjvm.osie.TinkChannel;
+import io.tinkerjvm.runtime.Config;
+import io.tinkerjvm.runtime.tls.CertificateAuthority;
 import io.tinkerjvm.osie.action.ActionResult;
 import io.tinkerjvm.osie.support.RecordingExecutor;
 import io.tinkerjvm.osie.support.WorkflowServiceOnly;
@@ -56,9 +58,20 @@ class WorkflowRunnerTest {
           timeout: 60
       """;
 
+  /** As Boots sets the agent up: TLS trusting the stack's CA, and a credential minted for this boot. */
   private AgentConfig config(int port) {
+    Path ca = CertificateAuthority.openOrCreate(Path.of(Config.defaultDataDir(System.getenv())).resolve("tls"))
+        .certFile();
     return AgentConfig.load(Map.of(), "--id=" + HW, "--tinkerbell-grpc-authority=127.0.0.1:" + port,
-        "--data-dir=" + dir.resolve("worker"), "--retry-interval=100ms", "--cmdline=" + dir.resolve("none"));
+        "--data-dir=" + dir.resolve("worker"), "--retry-interval=100ms", "--cmdline=" + dir.resolve("none"),
+        "--tinkerbell-ca-file=" + ca, "--machine-credential=" + RunningTink.machineCredentials().credentialFor(HW));
+  }
+
+  /** For a plaintext Tinkerbell-like server that takes no credential. */
+  private AgentConfig plaintextConfig(int port) {
+    return AgentConfig.load(Map.of(), "--id=" + HW, "--tinkerbell-grpc-authority=127.0.0.1:" + port,
+        "--data-dir=" + dir.resolve("worker"), "--retry-interval=100ms", "--cmdline=" + dir.resolve("none"),
+        "--tinkerbell-tls=false");
   }
 
   private static String createWorkflow(RunningTink tink, String name) {
@@ -80,8 +93,9 @@ class WorkflowRunnerTest {
     throw new AssertionError("workflow " + workflowId + " did not end in " + ms + " ms");
   }
 
-  private static ManagedChannel channel(int port) {
-    return Grpc.newChannelBuilder("127.0.0.1:" + port, InsecureChannelCredentials.create()).build();
+  /** The agent's own connection: what OsieAgent opens for the config. */
+  private static TinkChannel.Pair channel(AgentConfig config) {
+    return TinkChannel.open(config);
   }
 
   @Test
@@ -89,17 +103,18 @@ class WorkflowRunnerTest {
     try (RunningTink tink = new RunningTink()) {
       tink.hardware().push(PushRequest.newBuilder().setData(Fixtures.hardware(HW, MAC, "10.8.0.5")).build());
       RecordingExecutor docker = new RecordingExecutor().on("two", RecordingExecutor.writesData("{\"disk\":\"sda\"}"));
-      ManagedChannel channel = channel(tink.server.grpcPort());
-      WorkflowRunner agent = new WorkflowRunner(config(tink.server.grpcPort()), channel, docker, (w, t, a, l) -> {});
+      AgentConfig config = config(tink.server.grpcPort());
+      TinkChannel.Pair channel = channel(config);
+      WorkflowRunner agent = new WorkflowRunner(config, channel.calls(), docker, (w, t, a, l) -> {});
       Thread t = Thread.ofVirtual().start(agent);
       try {
         String first = createWorkflow(tink, "first");
         assertEquals(State.STATE_SUCCESS, awaitEnd(tink, first, 20_000));
         assertEquals(List.of("os/one", "os/two", "os/three"), docker.runs);
-        var data = WorkflowServiceGrpc.newBlockingStub(channel).getWorkflowData(GetWorkflowDataRequest.newBuilder()
+        var data = WorkflowServiceGrpc.newBlockingStub(channel.calls()).getWorkflowData(GetWorkflowDataRequest.newBuilder()
             .setWorkflowId(first).build());
         assertEquals("{\"disk\":\"sda\"}", data.getData().toString(StandardCharsets.UTF_8));
-        String meta = WorkflowServiceGrpc.newBlockingStub(channel).getWorkflowMetadata(GetWorkflowDataRequest
+        String meta = WorkflowServiceGrpc.newBlockingStub(channel.calls()).getWorkflowMetadata(GetWorkflowDataRequest
             .newBuilder().setWorkflowId(first).build()).getData().toString(StandardCharsets.UTF_8);
         assertTrue(meta.contains(WorkflowData.sha256("{\"disk\":\"sda\"}".getBytes(StandardCharsets.UTF_8))), meta);
         assertTrue(meta.replace(" ", "").contains("\"actionName\":\"two\""), meta);
@@ -117,7 +132,7 @@ class WorkflowRunnerTest {
       } finally {
         agent.stop();
         t.join(5000);
-        channel.shutdownNow();
+        channel.managed().shutdownNow();
       }
     }
   }
@@ -128,8 +143,9 @@ class WorkflowRunnerTest {
          WorkflowServiceOnly tinkerbellLike = WorkflowServiceOnly.start(tink.channel)) {
       tink.hardware().push(PushRequest.newBuilder().setData(Fixtures.hardware(HW, MAC, "10.8.0.5")).build());
       RecordingExecutor docker = new RecordingExecutor();
-      ManagedChannel channel = channel(tinkerbellLike.port());
-      WorkflowRunner agent = new WorkflowRunner(config(tinkerbellLike.port()), channel, docker, (w, t, a, l) -> {});
+      AgentConfig config = plaintextConfig(tinkerbellLike.port());
+      TinkChannel.Pair channel = channel(config);
+      WorkflowRunner agent = new WorkflowRunner(config, channel.calls(), docker, (w, t, a, l) -> {});
       Thread t = Thread.ofVirtual().start(agent);
       try {
         String id = createWorkflow(tink, "polled");
@@ -138,7 +154,7 @@ class WorkflowRunnerTest {
       } finally {
         agent.stop();
         t.join(5000);
-        channel.shutdownNow();
+        channel.managed().shutdownNow();
       }
     }
   }
@@ -164,21 +180,21 @@ class WorkflowRunnerTest {
       port = tink.server.grpcPort();
       tink.hardware().push(PushRequest.newBuilder().setData(Fixtures.hardware(HW, MAC, "10.8.0.5")).build());
       workflowId = createWorkflow(tink, "restart");
-      ManagedChannel channel = channel(port);
-      WorkflowRunner first = new WorkflowRunner(config(port), channel, docker, (w, t, a, l) -> {});
+      TinkChannel.Pair channel = channel(config(port));
+      WorkflowRunner first = new WorkflowRunner(config(port), channel.calls(), docker, (w, t, a, l) -> {});
       Thread t = Thread.ofVirtual().start(first);
       assertTrue(inTwo.await(20, TimeUnit.SECONDS));
       first.stop();
       t.interrupt();
       t.join(5000);
-      channel.shutdownNow();
+      channel.managed().shutdownNow();
       assertEquals(List.of("os/one", "os/two"), docker.runs);
     }
     // a new agent starts while tink-server is down; it waits, and tink-server comes back on the same database
     docker.on("two", spec -> RecordingExecutor.success());
     RunningTink[] back = new RunningTink[1];
-    ManagedChannel channel = channel(port);
-    WorkflowRunner second = new WorkflowRunner(config(port), channel, docker, (w, t, a, l) -> {});
+    TinkChannel.Pair channel = channel(config(port));
+    WorkflowRunner second = new WorkflowRunner(config(port), channel.calls(), docker, (w, t, a, l) -> {});
     Thread t2 = Thread.ofVirtual().start(second);
     try {
       Thread.sleep(1000);
@@ -189,7 +205,7 @@ class WorkflowRunnerTest {
     } finally {
       second.stop();
       t2.join(5000);
-      channel.shutdownNow();
+      channel.managed().shutdownNow();
       if (back[0] != null) {
         back[0].close();
       }

@@ -1,7 +1,6 @@
 package io.tinkerjvm.pbnj.support;
 
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -24,7 +23,9 @@ public final class PbnjClient implements AutoCloseable {
   public final TaskGrpc.TaskBlockingStub task;
 
   public PbnjClient(int port) {
-    channel = Grpc.newChannelBuilder("127.0.0.1:" + port, InsecureChannelCredentials.create()).build();
+    // as tink-server connects by default: TLS from the stack's CA, with a certificate from it
+    channel = Grpc.newChannelBuilder("127.0.0.1:" + port,
+        io.tinkerjvm.runtime.tls.Tls.localClient("test-client").credentials()).build();
     machine = MachineGrpc.newBlockingStub(channel);
     bmc = BMCGrpc.newBlockingStub(channel);
     task = TaskGrpc.newBlockingStub(channel);

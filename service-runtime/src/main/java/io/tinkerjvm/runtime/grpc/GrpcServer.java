@@ -2,9 +2,10 @@ package io.tinkerjvm.runtime.grpc;
 
 import io.grpc.BindableService;
 import io.grpc.Grpc;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -32,13 +33,19 @@ public final class GrpcServer implements AutoCloseable {
     this.executor = executor;
   }
 
-  public static GrpcServer start(String host, int port, MeterRegistry registry, List<BindableService> services) {
-    return start(Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create()), host, registry, services);
+  /**
+   * @param credentials TLS or plaintext (io.tinkerjvm.runtime.tls.Tls.Server#credentials)
+   * @param interceptors run on every call of {@code services}, in this order, after metrics and before the
+   *     error mapping
+   */
+  public static GrpcServer start(String host, int port, ServerCredentials credentials, MeterRegistry registry,
+      List<BindableService> services, ServerInterceptor... interceptors) {
+    return start(Grpc.newServerBuilderForPort(port, credentials), host, registry, services, interceptors);
   }
 
   /** Starts on a given builder; tests pass an in-process builder. */
   public static GrpcServer start(ServerBuilder<?> builder, String host, MeterRegistry registry,
-      List<BindableService> services) {
+      List<BindableService> services, ServerInterceptor... interceptors) {
     ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     HealthStatusManager health = new HealthStatusManager();
     builder.executor(executor)
@@ -48,7 +55,11 @@ public final class GrpcServer implements AutoCloseable {
     MetricsInterceptor metrics = new MetricsInterceptor(registry);
     for (BindableService service : services) {
       // Interceptors run last-added first: metrics see the status the error mapping chose.
-      builder.addService(ServerInterceptors.intercept(service, errors, metrics));
+      List<ServerInterceptor> chain = new java.util.ArrayList<>();
+      chain.add(errors);
+      chain.addAll(List.of(interceptors).reversed());
+      chain.add(metrics);
+      builder.addService(ServerInterceptors.intercept(service, chain));
     }
     try {
       Server server = builder.build().start();

@@ -4,7 +4,6 @@ import io.grpc.stub.StreamObserver;
 import io.tinkerjvm.proto.tink.workflow.WorkflowContext;
 import io.tinkerjvm.proto.tink.workflow.WorkflowContextRequest;
 import io.tinkerjvm.proto.v1.WorkerContextsGrpc;
-import io.tinkerjvm.runtime.errors.InvalidArgumentException;
 import io.tinkerjvm.runtime.grpc.ServerStreams;
 import java.util.function.Consumer;
 
@@ -18,11 +17,9 @@ public final class WorkerContextsGrpcService extends WorkerContextsGrpc.WorkerCo
 
   @Override
   public void watch(WorkflowContextRequest request, StreamObserver<WorkflowContext> response) {
-    if (request.getWorkerId().isBlank()) {
-      throw new InvalidArgumentException("worker_id is required");
-    }
+    String worker = WorkflowGrpcService.workerId(request);
     Consumer<WorkflowContext> send = ServerStreams.guardedSink(response);
-    Runnable stop = watchers.watchWorker(request.getWorkerId(), ctx -> send.accept(WorkflowGrpcService.toProto(ctx)));
+    Runnable stop = watchers.watchWorker(worker, ctx -> send.accept(WorkflowGrpcService.toProto(ctx)));
     ServerStreams.onCallEnd(stop);
   }
 }

@@ -37,9 +37,11 @@ public final class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServi
   private final WorkflowRepository workflows;
   private final ReportBatcher reports;
   private final WorkflowDataRepository data;
+  private final WorkerAccess access;
 
   public WorkflowGrpcService(WorkflowCreator creator, WorkflowRepository workflows, ReportBatcher reports,
-      WorkflowDataRepository data) {
+      WorkflowDataRepository data, WorkerAccess access) {
+    this.access = access;
     this.creator = creator;
     this.workflows = workflows;
     this.reports = reports;
@@ -113,7 +115,9 @@ public final class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServi
   @Override
   public void getWorkflowActions(WorkflowActionsRequest request, StreamObserver<WorkflowActionList> response) {
     WorkflowActionList.Builder b = WorkflowActionList.newBuilder();
-    for (WorkflowRepository.StoredAction a : workflows.actions(id(request.getWorkflowId()))) {
+    UUID id = id(request.getWorkflowId());
+    access.checkWorkflow(id);
+    for (WorkflowRepository.StoredAction a : workflows.actions(id)) {
       b.addActionList(toProto(a.action()));
     }
     response.onNext(b.build());
@@ -123,6 +127,8 @@ public final class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServi
   @Override
   public void reportActionStatus(WorkflowActionStatus request, StreamObserver<Empty> response) {
     UUID id = id(request.getWorkflowId());
+    WorkerAccess.checkWorker(request.getWorkerId());
+    access.checkWorkflow(id);
     reports.report(id, new WorkflowStateMachine.Report(request.getTaskName(), request.getActionName(),
         state(request.getActionStatus()), request.getWorkerId(), request.getSeconds(), request.getMessage()));
     response.onNext(Empty.getDefaultInstance());
@@ -131,7 +137,7 @@ public final class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServi
 
   @Override
   public void getWorkflowData(GetWorkflowDataRequest request, StreamObserver<GetWorkflowDataResponse> response) {
-    WorkflowDataRepository.Version v = data.get(id(request.getWorkflowId()), request.getVersion());
+    WorkflowDataRepository.Version v = data.get(workerReadable(request.getWorkflowId()), request.getVersion());
     response.onNext(GetWorkflowDataResponse.newBuilder().setData(ByteString.copyFrom(v.data()))
         .setVersion(v.version()).build());
     response.onCompleted();
@@ -139,7 +145,7 @@ public final class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServi
 
   @Override
   public void getWorkflowMetadata(GetWorkflowDataRequest request, StreamObserver<GetWorkflowDataResponse> response) {
-    WorkflowDataRepository.Version v = data.get(id(request.getWorkflowId()), request.getVersion());
+    WorkflowDataRepository.Version v = data.get(workerReadable(request.getWorkflowId()), request.getVersion());
     response.onNext(GetWorkflowDataResponse.newBuilder().setData(ByteString.copyFrom(v.metadata()))
         .setVersion(v.version()).build());
     response.onCompleted();
@@ -147,14 +153,14 @@ public final class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServi
 
   @Override
   public void getWorkflowDataVersion(GetWorkflowDataRequest request, StreamObserver<GetWorkflowDataResponse> response) {
-    WorkflowDataRepository.Version v = data.get(id(request.getWorkflowId()), 0);
+    WorkflowDataRepository.Version v = data.get(workerReadable(request.getWorkflowId()), 0);
     response.onNext(GetWorkflowDataResponse.newBuilder().setVersion(v.version()).build());
     response.onCompleted();
   }
 
   @Override
   public void updateWorkflowData(UpdateWorkflowDataRequest request, StreamObserver<Empty> response) {
-    data.update(id(request.getWorkflowId()), request.getMetadata().toByteArray(), request.getData().toByteArray());
+    data.update(workerReadable(request.getWorkflowId()), request.getMetadata().toByteArray(), request.getData().toByteArray());
     response.onNext(Empty.getDefaultInstance());
     response.onCompleted();
   }
@@ -165,10 +171,17 @@ public final class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServi
     return HardwareDocument.parseId(value, "workflow id");
   }
 
-  private static String workerId(WorkflowContextRequest request) {
+  private UUID workerReadable(String workflowId) {
+    UUID id = id(workflowId);
+    access.checkWorkflow(id);
+    return id;
+  }
+
+  static String workerId(WorkflowContextRequest request) {
     if (request.getWorkerId().isBlank()) {
       throw new InvalidArgumentException("worker_id is required");
     }
+    WorkerAccess.checkWorker(request.getWorkerId());
     return request.getWorkerId();
   }
 

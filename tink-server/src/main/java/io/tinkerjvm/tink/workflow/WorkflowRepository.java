@@ -177,6 +177,20 @@ public final class WorkflowRepository {
     });
   }
 
+  /** Whether the workflow has an action for this worker (false also when there is no such workflow). */
+  public boolean hasWorker(UUID workflowId, String workerId) {
+    return db.read(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT 1 FROM workflow_action WHERE workflow_id = ? AND worker_id = ? LIMIT 1")) {
+        ps.setObject(1, workflowId);
+        ps.setString(2, workerId);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next();
+        }
+      }
+    });
+  }
+
   /** The workflows whose next step is this worker's: the fix for stalled hand-overs (tink#479). */
   public List<Context> contextsFor(String workerId) {
     return db.read(c -> {

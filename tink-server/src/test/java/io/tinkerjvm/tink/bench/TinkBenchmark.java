@@ -2,7 +2,6 @@ package io.tinkerjvm.tink.bench;
 
 import io.grpc.Context;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.tinkerjvm.proto.tink.hardware.HardwareServiceGrpc;
 import io.tinkerjvm.proto.tink.hardware.PushRequest;
@@ -81,7 +80,7 @@ public final class TinkBenchmark {
       Process server = TinkProcess.start(base + "tink", grpcPort, httpPort);
       try {
         ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", grpcPort,
-            InsecureChannelCredentials.create()).build();
+            io.tinkerjvm.tink.support.RunningTink.clientCredentials()).build();
         double transitions = reportActionStatus(channel, workers, seconds);
         System.out.printf(Locale.ROOT, "tink-server ReportActionStatus: %.0f transitions/s%n", transitions);
         double ceiling = healthChecks(channel, workers, seconds);

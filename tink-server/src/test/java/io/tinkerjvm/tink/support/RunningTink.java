@@ -1,7 +1,11 @@
 package io.tinkerjvm.tink.support;
 
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
+import io.grpc.ChannelCredentials;
+import io.tinkerjvm.runtime.Config;
+import io.tinkerjvm.runtime.auth.MachineCredentials;
+import io.tinkerjvm.runtime.tls.Tls;
+import java.nio.file.Path;
 import io.grpc.ManagedChannel;
 import io.tinkerjvm.proto.tink.hardware.HardwareServiceGrpc;
 import io.tinkerjvm.proto.tink.template.TemplateServiceGrpc;
@@ -35,8 +39,26 @@ public final class RunningTink implements AutoCloseable {
         "--db-url=" + dbUrl, "--db-user=postgres", "--deadline-check-interval=100ms", "--db-pool-size=8"));
     args.addAll(List.of(extraArgs));
     this.server = TinkServer.start(TinkServerConfig.load(Map.of("TINK_BMC_KEY", BMC_KEY), args.toArray(String[]::new)));
-    this.channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.grpcPort(),
-        InsecureChannelCredentials.create()).build();
+    this.channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.grpcPort(), clientCredentials()).build();
+  }
+
+  /**
+   * How a trusted client (the CLI on the host, Boots, Hegel) connects by default: TLS trusting the stack's CA
+   * in the default data folder (the build's, see the surefire settings), with a certificate from it.
+   */
+  public static ChannelCredentials clientCredentials() {
+    return Tls.localClient("test-client").credentials();
+  }
+
+  /** A channel to this server's gRPC port with {@link #clientCredentials()}. */
+  public ManagedChannel newChannel() {
+    return Grpc.newChannelBuilderForAddress("127.0.0.1", server.grpcPort(), clientCredentials()).build();
+  }
+
+  /** The machine key the server checks with: the default data folder's, as Boots mints with it. */
+  public static MachineCredentials machineCredentials() {
+    return MachineCredentials.fromKeyFileOrNew("machine-key-file",
+        Path.of(Config.defaultDataDir(System.getenv())).resolve("machine.key"));
   }
 
   public HardwareServiceGrpc.HardwareServiceBlockingStub hardware() {

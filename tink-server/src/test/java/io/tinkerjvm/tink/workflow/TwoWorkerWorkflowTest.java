@@ -5,7 +5,6 @@ import static io.tinkerjvm.tink.support.Fixtures.hardware;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.tinkerjvm.proto.tink.hardware.HardwareServiceGrpc;
 import io.tinkerjvm.proto.tink.hardware.PushRequest;
@@ -67,7 +66,7 @@ class TwoWorkerWorkflowTest {
     int port = TinkProcess.freePort();
     AtomicReference<Process> server = new AtomicReference<>(startServer(dbUrl, port));
     ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", port,
-        InsecureChannelCredentials.create()).build();
+        io.tinkerjvm.tink.support.RunningTink.clientCredentials()).build();
     channels.add(channel);
 
     HardwareServiceGrpc.newBlockingStub(channel).push(PushRequest.newBuilder()
