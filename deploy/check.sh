@@ -17,7 +17,7 @@ out=$(docker-compose --env-file "$PWD/env.example" -f docker-compose.yml config)
 services=$(docker-compose --env-file "$PWD/env.example" -f docker-compose.yml config --services | sort | tr '\n' ' ')
 [ "$services" = "boots hegel pbnj postgres tink-server " ] || fail "unexpected services: $services"
 volumes=$(docker-compose --env-file "$PWD/env.example" -f docker-compose.yml config --volumes | sort | tr '\n' ' ')
-[ "$volumes" = "boots-ipxe boots-osie postgres-data tink-data " ] || fail "unexpected volumes: $volumes"
+[ "$volumes" = "boots-ipxe boots-osie postgres-data tinkerjvm-data " ] || fail "unexpected volumes: $volumes"
 grep -q 'TINK_BMC_KEY: REPLACE-ME' <<<"$out" || fail "TINK_BMC_KEY does not come from the env file"
 
 # 2. without an env file the required settings stop it (no secret default hides in the compose file)

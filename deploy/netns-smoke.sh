@@ -115,8 +115,10 @@ cat > "$D/hw.json" <<EOF
 EOF
 jdk=$("$repo/tinkerjvm" java-home)
 cli_jar=$(ls "$repo"/tink-cli/target/tink-cli-*.jar | grep -v -- -tests.jar | head -1)
+# TLS: trust the CA the services made in the shared volume (docs/security.md)
+docker run --rm --network none -v tinkerjvm_tinkerjvm-data:/d:ro tinkerjvm/debian:bookworm cat /d/tls/ca.pem > "$D/ca.pem"
 tink() {
-  ip netns exec $NS env TINKERBELL_GRPC_AUTHORITY=127.0.0.1:42113 TINKERBELL_TLS=false \
+  ip netns exec $NS env TINKERBELL_GRPC_AUTHORITY=127.0.0.1:42113 TINKERBELL_CA_FILE="$D/ca.pem" \
     "$jdk/bin/java" -XX:TieredStopAtLevel=1 -cp "$cli_jar:$(cat "$repo/tink-cli/target/classpath.txt")" io.tinkerjvm.cli.Tink "$@"
 }
 s=$SECONDS; echo "\$ tink hardware push --file hw.json"; tink hardware push --file "$D/hw.json"; echo "($((SECONDS - s)) s)"

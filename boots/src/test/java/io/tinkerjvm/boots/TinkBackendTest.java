@@ -60,6 +60,18 @@ class TinkBackendTest {
             HttpResponse.BodyHandlers.ofString());
         assertEquals(200, script.statusCode());
         assertTrue(script.body().contains("worker_id=" + ID_B), script.body());
+        // over TLS to tink-server; the machine gets the CA's address and hash, and a credential for this boot
+        // that tink-server checks with the same machine key
+        java.util.regex.Matcher args = java.util.regex.Pattern.compile(" tinkerbell_tls=true grpc_cert_url=(\\S+) "
+            + "tink_ca_sha256=([0-9a-f]{64}) .* machine_credential=(\\S+) ").matcher(script.body());
+        assertTrue(args.find(), script.body());
+        assertEquals("http://127.0.0.1:" + boots.httpPort() + "/ca.pem", args.group(1));
+        HttpResponse<String> ca = http.send(HttpRequest.newBuilder(URI.create(args.group(1))).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(java.nio.file.Files.readString(tink.server.tls().caFile()), ca.body());
+        assertEquals(io.tinkerjvm.runtime.tls.CertificateAuthority.fingerprint(
+            io.tinkerjvm.runtime.tls.CertificateAuthority.readCertificate(tink.server.tls().caFile())), args.group(2));
+        assertEquals(java.util.Optional.of(ID_B), RunningTink.machineCredentials().hardwareIdOf(args.group(3)));
 
         tink.hardware().delete(DeleteRequest.newBuilder().setId(ID_A).build());
         eventually(() -> offeredTo(client, A) == null, "A to go unanswered once deleted");

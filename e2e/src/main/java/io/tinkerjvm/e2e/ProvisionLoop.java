@@ -1,7 +1,7 @@
 package io.tinkerjvm.e2e;
 
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
+import io.tinkerjvm.runtime.tls.Tls;
 import io.grpc.ManagedChannel;
 import io.tinkerjvm.proto.tink.workflow.GetRequest;
 import io.tinkerjvm.proto.tink.workflow.State;
@@ -158,8 +158,10 @@ public final class ProvisionLoop {
       String templateId = group(created, "Created Template:\\s+(\\S+)");
       say("tink template create: " + templateId);
 
+      // as an operator's tool on the provisioner: TLS trusting the stack's CA, with a certificate issued from it
       ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", 42113,
-          InsecureChannelCredentials.create()).build();
+          new Tls.ClientSettings(true, stack.dataPath().resolve("tls"), null, null, null).open("e2e").credentials())
+          .build();
       try {
         WorkflowServiceGrpc.WorkflowServiceBlockingStub workflows = WorkflowServiceGrpc.newBlockingStub(channel);
         long created0 = System.nanoTime();
@@ -191,6 +193,27 @@ public final class ProvisionLoop {
           writeResult(at, "FAILED secret leak");
           return 1;
         }
+        // the machine key and the CA's key never reach a log; nor does a credential Boots minted from the key
+        for (Path key : List.of(stack.dataPath().resolve("machine.key"), stack.dataPath().resolve("tls/ca-key.pem"))) {
+          String text = Procs.read(key).strip().replaceAll("-----[A-Z ]+-----", "").strip();
+          for (String line : text.split("\n")) {
+            List<String> keyLeaks = Secrets.leaks(line.strip(), o.work, record).stream()
+                .filter(f -> !f.endsWith("serial.log")).toList();
+            if (!line.isBlank() && !keyLeaks.isEmpty()) {
+              System.err.println("e2e: " + key.getFileName() + " leaked into " + keyLeaks);
+              writeResult(at, "FAILED secret leak");
+              return 1;
+            }
+          }
+        }
+        List<String> credentialLeaks = Secrets.leaks("machine_credential=", o.work, record).stream()
+            .filter(f -> !f.endsWith("serial.log")).toList();
+        if (!credentialLeaks.isEmpty()) {
+          System.err.println("e2e: a machine credential leaked into " + credentialLeaks);
+          writeResult(at, "FAILED secret leak");
+          return 1;
+        }
+        say("TLS on every gRPC link; the agent called with its per-boot credential, which no log holds");
         writeResult(at, "SUCCESS");
         say("workflow SUCCESS in " + seconds(at.get("workflow SUCCESS") - at.get("workflow created"))
             + " s after tink workflow create");

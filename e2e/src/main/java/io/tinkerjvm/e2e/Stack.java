@@ -73,25 +73,25 @@ final class Stack {
 
   void tinkServer() {
     Process p = service("tink-server", "tink-server", "io.tinkerjvm.tink.TinkServer", Map.of(),
-        "--bind-address=0.0.0.0", "--data-dir=" + work.resolve("tink-data"), "--pbnj-authority=127.0.0.1:50051");
+        "--bind-address=0.0.0.0", dataDir(), "--pbnj-authority=127.0.0.1:50051");
     awaitHttp("tink-server", p, "http://127.0.0.1:42114/healthz", Duration.ofSeconds(120));
   }
 
   void pbnj() {
-    Process p = service("pbnj", "pbnj", "io.tinkerjvm.pbnj.Pbnj", Map.of(), "--bind-address=127.0.0.1");
+    Process p = service("pbnj", "pbnj", "io.tinkerjvm.pbnj.Pbnj", Map.of(), "--bind-address=127.0.0.1", dataDir());
     awaitHttp("PBnJ", p, "http://127.0.0.1:50052/healthz", Duration.ofSeconds(60));
   }
 
   void boots(Path osie) {
     Process p = service("boots", "boots", "io.tinkerjvm.boots.Boots", Map.of(),
         "--public-ip=" + Lab.HOST_IP, "--osie-dir=" + osie, "--ipxe-dir=/usr/lib/ipxe",
-        "--tinkerbell-grpc-authority=" + TINK, "--docker-registry=" + REGISTRY);
+        "--tinkerbell-grpc-authority=" + TINK, "--docker-registry=" + REGISTRY, dataDir());
     awaitHttp("Boots", p, "http://127.0.0.1:8080/healthz", Duration.ofSeconds(60));
   }
 
   void hegel() {
     Process p = service("hegel", "hegel", "io.tinkerjvm.hegel.Hegel", Map.of(),
-        "--tinkerbell-grpc-authority=127.0.0.1:42113");
+        "--tinkerbell-grpc-authority=127.0.0.1:42113", dataDir());
     awaitHttp("Hegel", p, "http://127.0.0.1:50061/healthz", Duration.ofSeconds(60));
   }
 
@@ -99,13 +99,26 @@ final class Stack {
   String tink(String... args) {
     List<String> command = new ArrayList<>(javaCommand("tink-cli", "io.tinkerjvm.cli.Tink"));
     command.addAll(List.of(args));
-    Procs.Result r = Procs.run(Duration.ofSeconds(60), Map.of("TINKERBELL_GRPC_AUTHORITY", "127.0.0.1:42113"),
-        null, command);
+    Procs.Result r = Procs.run(Duration.ofSeconds(60), Map.of("TINKERBELL_GRPC_AUTHORITY", "127.0.0.1:42113",
+        "TINKERBELL_CA_FILE", dataPath().resolve("tls/ca.pem").toString()), null, command);
     if (r.exit() != 0) {
       throw new IllegalStateException("tink " + String.join(" ", args) + " exited " + r.exit() + ": "
           + r.output().strip());
     }
     return r.output();
+  }
+
+  /**
+   * The data folder every service shares, as on one provisioner host with defaults: tink-server's embedded
+   * Postgres, the CA and the certificates issued from it (TLS on every gRPC port), the machine key Boots
+   * mints each boot's credential with and tink-server and Hegel check it with.
+   */
+  Path dataPath() {
+    return work.resolve("tink-data");
+  }
+
+  private String dataDir() {
+    return "--data-dir=" + dataPath();
   }
 
   private Process service(String name, String module, String main, Map<String, String> env, String... args) {

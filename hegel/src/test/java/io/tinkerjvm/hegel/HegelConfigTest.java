@@ -39,8 +39,6 @@ class HegelConfigTest {
     assertEquals("http-address must be an IP address, got 'localhost'", error(Map.of(), "--http-address=localhost"));
     assertEquals("data-model-version: only Tinkerbell's hardware model (1) is served, got '2'",
         error(Map.of("DATA_MODEL_VERSION", "2")));
-    assertEquals("require-credential needs --machine-key-file, the key Boots makes the credentials with",
-        error(Map.of(), "--require-credential=true"));
     assertEquals("imds-token must be optional or required, got 'always'", error(Map.of(), "--imds-token=always"));
     assertEquals("trusted-proxies: '10.0.0.0/33' has a bad prefix length", error(Map.of("TRUSTED_PROXIES", "10.0.0.0/33")));
 

@@ -76,7 +76,9 @@ class AgentEndToEndTest {
     // configured like tink-worker, through its variables
     pb.environment().put("ID", HW);
     pb.environment().put("TINKERBELL_GRPC_AUTHORITY", "127.0.0.1:" + tink.server.grpcPort());
-    pb.environment().put("TINKERBELL_TLS", "false");
+    // TLS, trusting the stack's CA, and the credential Boots would have minted for this boot
+    pb.environment().put("TINKERBELL_CERT_URL", tink.server.tls().caFile().toUri().toString());
+    pb.environment().put("MACHINE_CREDENTIAL", RunningTink.machineCredentials().credentialFor(HW));
     pb.environment().put("DOCKER_REGISTRY", registry.address());
     pb.environment().put("REGISTRY_USERNAME", Registry.USER);
     pb.environment().put("REGISTRY_PASSWORD", Registry.PASSWORD);

@@ -55,7 +55,9 @@ public final class Config {
    * ~/.local/share/tinkerjvm. It holds tink-server's embedded Postgres, the TLS folder and the machine key.
    */
   public static String defaultDataDir(Map<String, String> env) {
-    String xdg = env.get("XDG_DATA_HOME");
+    // the settings' environment first, then the process's own: settings given without the environment
+    // (tests, tools) still land where the process's services look
+    String xdg = env.getOrDefault("XDG_DATA_HOME", System.getenv("XDG_DATA_HOME"));
     String base = xdg != null && !xdg.isBlank() ? xdg : System.getProperty("user.home") + "/.local/share";
     return base + "/tinkerjvm";
   }

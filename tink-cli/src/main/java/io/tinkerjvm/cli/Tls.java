@@ -97,7 +97,7 @@ final class Tls {
         certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
       }
     } catch (IllegalArgumentException | IOException e) {
-      throw new CliException(what + ": cannot read the CA bundle: " + e.getMessage());
+      throw new CliException(what + ": cannot fetch the CA bundle: " + e.getMessage());
     } catch (GeneralSecurityException e) {
       throw new CliException(what + ": not a PEM certificate bundle: " + e.getMessage());
     }

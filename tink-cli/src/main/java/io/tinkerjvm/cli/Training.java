@@ -16,7 +16,8 @@ public final class Training {
   public static void main(String[] args) throws Exception {
     try (TrainingServer server = new TrainingServer()) {
       PrintStream sink = new PrintStream(new ByteArrayOutputStream(), true);
-      Map<String, String> env = Map.of("TINKERBELL_GRPC_AUTHORITY", server.authority());
+      // the responder is plaintext: the training is of the commands, not of a TLS handshake
+      Map<String, String> env = Map.of("TINKERBELL_GRPC_AUTHORITY", server.authority(), "TINKERBELL_TLS", "false");
       String[][] commands = {
           {"hardware", "list"}, {"hardware", "get", "--format", "json"}, {"hardware", "get", "--format", "csv"},
           {"template", "list"}, {"template", "get", "--format", "yaml"}, {"workflow", "list"},

@@ -131,11 +131,24 @@ class CliErrorsTest {
   }
 
   @Test
-  void tlsAgainstAPlaintextServerSaysSo() {
-    var r = tink(server, null, Map.of("TINKERBELL_TLS", "true"), "hardware", "list");
-    assertEquals(1, r.code());
+  void tlsAgainstAPlaintextServerSaysSo() throws Exception {
+    try (RunningTink plaintext = new RunningTink(io.tinkerjvm.tink.support.TestPostgres.freshDatabase(), "--tls=off")) {
+      var r = tink(plaintext, null, Map.of(), "hardware", "list");
+      assertEquals(1, r.code());
+      assertTrue(r.err().startsWith("Error: TLS with 127.0.0.1:" + plaintext.server.grpcPort() + " failed: "), r.err());
+      assertTrue(r.err().endsWith("(is the server plaintext? then set TINKERBELL_TLS=false)\n"), r.err());
+      tink(plaintext, null, Map.of("TINKERBELL_TLS", "false"), "hardware", "list").ok();
+    }
+  }
+
+  @Test
+  void theStacksCaInTheDataFolderIsTrustedWithoutASetting() {
+    // tink-server made it on first start in the default data folder, which the CLI reads too
+    assertEquals(0, tink(server, null, Map.of(), "hardware", "list").code());
+    Path otherHome = dir.resolve("elsewhere");
+    var r = tink(server, null, Map.of("XDG_DATA_HOME", otherHome.toString()), "hardware", "list");
+    assertEquals(1, r.code(), "with no CA to trust but the system's, the server's certificate is refused");
     assertTrue(r.err().startsWith("Error: TLS with 127.0.0.1:" + server.server.grpcPort() + " failed: "), r.err());
-    assertTrue(r.err().endsWith("(is the server plaintext? then set TINKERBELL_TLS=false)\n"), r.err());
   }
 
   @Test

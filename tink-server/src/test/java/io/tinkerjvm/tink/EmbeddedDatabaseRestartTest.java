@@ -46,7 +46,9 @@ class EmbeddedDatabaseRestartTest {
   private static void call(TinkServer server, java.util.function.Consumer<HardwareServiceGrpc.HardwareServiceBlockingStub> body)
       throws InterruptedException {
     ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.grpcPort(),
-        io.tinkerjvm.tink.support.RunningTink.clientCredentials()).build();
+        // trusting the CA of this data folder, which the second start reuses
+        new io.tinkerjvm.runtime.tls.Tls.ClientSettings(true, server.tls().caFile().getParent(), null, null, null)
+            .open("test-client").credentials()).build();
     try {
       body.accept(HardwareServiceGrpc.newBlockingStub(channel));
     } finally {

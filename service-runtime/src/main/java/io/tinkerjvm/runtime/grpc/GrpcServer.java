@@ -59,6 +59,10 @@ public final class GrpcServer implements AutoCloseable {
       chain.add(errors);
       chain.addAll(List.of(interceptors).reversed());
       chain.add(metrics);
+      ResponseRecorder recorder = ResponseRecorder.fromSystemProperty();
+      if (recorder != null) {
+        chain.add(recorder);
+      }
       builder.addService(ServerInterceptors.intercept(service, chain));
     }
     try {

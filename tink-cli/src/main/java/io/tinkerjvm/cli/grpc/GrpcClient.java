@@ -160,7 +160,15 @@ public final class GrpcClient implements AutoCloseable {
       params.setApplicationProtocols(new String[] {"h2"});
       params.setEndpointIdentificationAlgorithm("HTTPS");
       ssl.setSSLParameters(params);
-      ssl.startHandshake();
+      // a port that is not TLS (the HTTP port, say) may never answer the hello: give up as on connecting
+      ssl.setSoTimeout((int) connectTimeout.toMillis());
+      try {
+        ssl.startHandshake();
+      } catch (java.net.SocketTimeoutException e) {
+        ssl.close();
+        throw new Http2Exception("no TLS answer within " + connectTimeout.toSeconds() + " s");
+      }
+      ssl.setSoTimeout(0);
       if (!"h2".equals(ssl.getApplicationProtocol())) {
         ssl.close();
         throw new Http2Exception("the TLS server did not agree to HTTP/2 (ALPN h2)");

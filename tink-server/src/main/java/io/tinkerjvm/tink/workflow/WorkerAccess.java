@@ -29,6 +29,8 @@ public final class WorkerAccess implements ServerInterceptor {
   /** The calls a worker makes; every other call of tink-server's services is an operator call. */
   static final Set<String> WORKER_METHODS = Set.of(
       WorkflowServiceGrpc.getGetWorkflowContextsMethod().getFullMethodName(),
+      // an agent reads a workflow's context afresh before running it (and after a restart)
+      WorkflowServiceGrpc.getGetWorkflowContextMethod().getFullMethodName(),
       WorkflowServiceGrpc.getGetWorkflowContextListMethod().getFullMethodName(),
       WorkflowServiceGrpc.getGetWorkflowActionsMethod().getFullMethodName(),
       WorkflowServiceGrpc.getReportActionStatusMethod().getFullMethodName(),

@@ -76,7 +76,7 @@ public final class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServi
 
   @Override
   public void getWorkflowContext(GetRequest request, StreamObserver<WorkflowContext> response) {
-    response.onNext(toProto(workflows.context(id(request.getId()))));
+    response.onNext(toProto(workflows.context(workerReadable(request.getId()))));
     response.onCompleted();
   }
 

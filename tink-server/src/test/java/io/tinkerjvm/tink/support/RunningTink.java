@@ -35,8 +35,11 @@ public final class RunningTink implements AutoCloseable {
 
   public RunningTink(String dbUrl, String... extraArgs) {
     this.dbUrl = dbUrl;
+    io.tinkerjvm.runtime.testing.SecretLeaks.register(BMC_KEY);
     List<String> args = new ArrayList<>(List.of("--bind-address=127.0.0.1", "--grpc-port=0", "--http-port=0",
-        "--db-url=" + dbUrl, "--db-user=postgres", "--deadline-check-interval=100ms", "--db-pool-size=8"));
+        "--db-url=" + dbUrl, "--db-user=postgres", "--deadline-check-interval=100ms", "--db-pool-size=8",
+        // the default data folder as the environment names it (the build's, see the surefire settings)
+        "--data-dir=" + Config.defaultDataDir(System.getenv())));
     args.addAll(List.of(extraArgs));
     this.server = TinkServer.start(TinkServerConfig.load(Map.of("TINK_BMC_KEY", BMC_KEY), args.toArray(String[]::new)));
     this.channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.grpcPort(), clientCredentials()).build();
