@@ -141,7 +141,6 @@ class WorkflowNetbootTest {
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put("TINKERBELL_GRPC_AUTHORITY", "127.0.0.1:" + tink.server.grpcPort());
-    pb.environment().put("TINKERBELL_TLS", "false");
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(30, TimeUnit.SECONDS));
