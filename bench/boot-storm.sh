@@ -4,7 +4,7 @@
 # iPXE script, Hegel and a workflow of two no-op actions. Prints p50/p99 per phase, the wall time, and the
 # memory of every process; see docs/benchmarks.md ("Boot storm").
 #
-# Usage: bench/boot-storm.sh [machines=1000] [--work=DIR] [--keep]
+# Usage: bench/boot-storm.sh [machines=1000] [--work=DIR] [--keep] [--profile]
 #   Needs this tree built (./tinkerjvm build, or the modules' target/classes and target/classpath.txt) and
 #   Debian's ipxe package (/usr/lib/ipxe). Everything runs on 127.0.0.0/8; the machines' addresses are
 #   127.20.x.y on lo. Not root: the ports are free high ones.

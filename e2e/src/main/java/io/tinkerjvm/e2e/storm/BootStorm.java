@@ -44,7 +44,7 @@ import java.util.regex.Pattern;
  * phase's p50/p99, the wall time, and the memory of every service process and of Postgres, idle, at the
  * storm's peak and after it.
  *
- * <pre>./tinkerjvm storm [machines=1000] [--work=DIR] [--keep]</pre>
+ * <pre>./tinkerjvm storm [machines=1000] [--work=DIR] [--keep] [--profile]</pre>
  */
 public final class BootStorm {
   static final String TEMPLATE = """
@@ -86,10 +86,13 @@ public final class BootStorm {
   private final int count;
   private final StringBuilder report = new StringBuilder();
 
-  public BootStorm(Path repo, Path work, int machines) {
+  private final boolean profile;
+
+  public BootStorm(Path repo, Path work, int machines, boolean profile) {
     this.repo = repo;
     this.work = work;
     this.count = machines;
+    this.profile = profile;
   }
 
   public static void main(String[] args) throws Exception {
@@ -97,6 +100,7 @@ public final class BootStorm {
     Path repo = Path.of(".").toAbsolutePath().normalize();
     Path work = null;
     boolean keep = false;
+    boolean profile = false;
     for (String a : args) {
       if (a.matches("\\d+")) {
         machines = Integer.parseInt(a);
@@ -108,8 +112,10 @@ public final class BootStorm {
         repo = Path.of(a.substring(7)).toAbsolutePath().normalize();
       } else if (a.equals("--keep")) {
         keep = true;
+      } else if (a.equals("--profile")) {
+        profile = true;
       } else {
-        System.err.println("usage: storm [machines=1000] [--work=DIR] [--keep] [--repo=DIR]");
+        System.err.println("usage: storm [machines=1000] [--work=DIR] [--keep] [--profile] [--repo=DIR]");
         System.exit(2);
       }
     }
@@ -121,7 +127,7 @@ public final class BootStorm {
     if (temp) {
       work = Files.createTempDirectory(Path.of("/tmp"), "tinkerjvm-storm-");
     }
-    Result r = new BootStorm(repo, work, machines).run();
+    Result r = new BootStorm(repo, work, machines, profile).run();
     Files.writeString(work.resolve("report.md"), r.report());
     System.out.println("storm: report in " + work.resolve("report.md"));
     if (temp && !keep) {
@@ -154,6 +160,7 @@ public final class BootStorm {
       seed(stack, fleet);
       awaitCaches(stack);
       Map<String, String> idle = memorySnapshot(stack, true);
+      String tinkBefore = stack.metrics("tink-server");
 
       Map<String, byte[]> bootFiles = Map.of(
           "ipxe.efi", Files.readAllBytes(Path.of("/usr/lib/ipxe/ipxe.efi")),
@@ -168,6 +175,7 @@ public final class BootStorm {
       int succeeded = verifyWorkflows(stack, storm.outcomes);
       say("workflows in state SUCCESS: %d/%d", succeeded, count);
       dumpMetrics(stack, "after");
+      serverSide = serverSide(tinkBefore, stack.metrics("tink-server"));
       Map<String, String> after = memorySnapshot(stack, true);
       writeReport(storm, succeeded, idle, after);
       return new Result(count, storm.outcomes, succeeded, report.toString());
@@ -206,6 +214,39 @@ public final class BootStorm {
   }
 
   private String creation = "";
+  private String cpuUse = "";
+  private String serverSide = "";
+
+  /** tink-server's own view: time per call by method, and its connection pool's waits, from /metrics. */
+  static String serverSide(String before, String metrics) {
+    StringBuilder b = new StringBuilder("\ntink-server's /metrics: mean server time per call: ");
+    for (String m : List.of("GetWorkflowContexts", "GetWorkflowContext", "GetWorkflowActions", "GetWorkflowData",
+        "ReportActionStatus")) {
+      String label = "WorkflowService/" + m + "\"";
+      double n = delta(before, metrics, "grpc_server_calls_seconds_count", label);
+      double sum = delta(before, metrics, "grpc_server_calls_seconds_sum", label);
+      b.append(String.format(Locale.ROOT, "%s %.1f ms, ", m, n > 0 ? 1000 * sum / n : -1));
+    }
+    double acquired = delta(before, metrics, "hikaricp_connections_acquire_seconds_count", "");
+    double waited = delta(before, metrics, "hikaricp_connections_acquire_seconds_sum", "");
+    double used = delta(before, metrics, "hikaricp_connections_usage_seconds_count", "");
+    double usedSum = delta(before, metrics, "hikaricp_connections_usage_seconds_sum", "");
+    b.append(String.format(Locale.ROOT, "%npool, during the storm and the check after it: %.0f connections lent, "
+        + "mean wait for one %.1f ms (max since start %.0f ms), mean time held %.1f ms, pool size %.0f%n", acquired, acquired > 0 ? 1000 * waited / acquired : -1,
+        1000 * metric(metrics, "hikaricp_connections_acquire_seconds_max"), used > 0 ? 1000 * usedSum / used : -1,
+        metric(metrics, "hikaricp_connections_max")));
+    return b.toString();
+  }
+
+  /** CPU ticks used so far by each service, Postgres (every process of it) and this load generator. */
+  private static Map<String, Long> cpu(StormStack stack) {
+    Map<String, Long> out = new LinkedHashMap<>();
+    stack.pids().forEach((name, pid) -> out.put(name, StackMemory.cpuTicks(pid)));
+    out.put("postgres", StackMemory.postgresProcesses(stack.postgresPid()).stream()
+        .mapToLong(StackMemory::cpuTicks).sum());
+    out.put("load generator", StackMemory.cpuTicks(ProcessHandle.current().pid()));
+    return out;
+  }
 
   static Hardware hardware(Machine m) {
     String metadata = """
@@ -290,6 +331,13 @@ public final class BootStorm {
     }
     Peak peak = new Peak(stack, finished, fleet.size());
     Thread sampler = Thread.ofPlatform().name("storm-memory").daemon().start(peak);
+    if (profile) {
+      // JFR's sampling profile of each service over the storm, to see where its CPU goes (jfr view hot-methods)
+      stack.pids().forEach((name, pid) -> StackMemory.jcmd(pid, "JFR.start name=storm settings=profile filename="
+          + work.resolve(name + ".jfr")));
+    }
+    Map<String, Long> cpuBefore = cpu(stack);
+    long[] machineBefore = StackMemory.machineTicks();
     long start = System.nanoTime();
     gate.countDown();
     say("%d machines powered on", fleet.size());
@@ -298,6 +346,20 @@ public final class BootStorm {
           - finished.get());
     }
     double wall = secs(start);
+    Map<String, Long> cpuAfter = cpu(stack);
+    if (profile) {
+      stack.pids().forEach((name, pid) -> StackMemory.jcmd(pid, "JFR.stop name=storm"));
+    }
+    long[] machineAfter = StackMemory.machineTicks();
+    StringBuilder cpu = new StringBuilder();
+    cpuAfter.forEach((name, ticks) -> cpu.append(String.format(Locale.ROOT, "%s %.1f s (%.1f ms a machine), ",
+        name, (ticks - cpuBefore.getOrDefault(name, 0L)) / 100.0,
+        (ticks - cpuBefore.getOrDefault(name, 0L)) * 10.0 / fleet.size())));
+    long busy = machineAfter[0] - machineBefore[0];
+    long all = machineAfter[1] - machineBefore[1];
+    cpuUse = String.format(Locale.ROOT, "%sthe machine %.1f of %.1f CPU-seconds busy (%.0f %%)", cpu,
+        busy / 100.0, all / 100.0, all == 0 ? 0 : 100.0 * busy / all);
+    say("CPU during the storm: %s", cpuUse);
     peak.stop = true;
     sampler.join(TimeUnit.MINUTES.toMillis(2));
     List<Outcome> list = new ArrayList<>(fleet.size());
@@ -334,7 +396,13 @@ public final class BootStorm {
     @Override
     public void run() {
       boolean midTaken = false;
+      boolean dumped = false;
       while (!stop) {
+        if (!dumped && finished.get() >= total / 5) {
+          dumped = true; // where each service's threads wait, virtual ones included, a fifth of the way in
+          stack.pids().forEach((name, pid) -> StackMemory.jcmd(pid, "Thread.dump_to_file -overwrite "
+              + work.resolve("threads-" + name + ".txt")));
+        }
         stack.pids().forEach((name, pid) -> {
           maxRss.merge(name, StackMemory.statusKib(pid, "VmRSS"), Math::max);
           double heap = metricSum(stack.metrics(name), "jvm_memory_used_bytes", "area=\"heap\"");
@@ -411,6 +479,7 @@ public final class BootStorm {
     b.append(String.format(Locale.ROOT, "wall time: %.2f s from power-on to the last machine done; %.1f machines/s%n",
         storm.wallSeconds, count / storm.wallSeconds));
     b.append("creation: ").append(creation).append('\n');
+    b.append("CPU during the storm: ").append(cpuUse).append('\n');
     b.append("\n| phase | done | p50 | p99 | max |\n|---|---|---|---|---|\n");
     for (Phase p : Phase.values()) {
       long[] ns = all.stream().filter(o -> o.nanos.containsKey(p)).mapToLong(o -> o.nanos.get(p)).sorted().toArray();
@@ -421,6 +490,15 @@ public final class BootStorm {
         .mapToLong(Long::longValue).sum()).sorted().toArray();
     b.append(String.format(Locale.ROOT, "| whole boot | %d | %s | %s | %s |%n", total.length, ms(pct(total, 50)),
         ms(pct(total, 99)), ms(total.length == 0 ? -1 : total[total.length - 1])));
+    b.append("\nworkflow phase, per call as the machine saw it (its first call includes connecting):\n\n"
+        + "| call | calls | p50 | p99 |\n|---|---|---|---|\n");
+    Map<String, List<Long>> calls = new LinkedHashMap<>();
+    all.forEach(o -> o.calls.forEach((k, v) -> calls.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v)));
+    calls.forEach((k, v) -> {
+      long[] ns = v.stream().mapToLong(Long::longValue).sorted().toArray();
+      b.append(String.format(Locale.ROOT, "| %s | %d | %s | %s |%n", k, ns.length, ms(pct(ns, 50)), ms(pct(ns, 99))));
+    });
+    b.append(serverSide);
     b.append(String.format(Locale.ROOT, "%nretransmissions: DHCP %d (machines %d), TFTP %d (machines %d); "
         + "GetWorkflowContexts polls beyond the first: %d%n",
         all.stream().mapToInt(o -> o.dhcpRetransmits).sum(), all.stream().filter(o -> o.dhcpRetransmits > 0).count(),
@@ -462,6 +540,10 @@ public final class BootStorm {
 
   private static String mib(Long kib) {
     return kib == null || kib < 0 ? "n/a" : String.format(Locale.ROOT, "%.1f MiB", kib / 1024.0);
+  }
+
+  private static double delta(String before, String after, String name, String labels) {
+    return metricSum(after, name, labels) - Math.max(0, metricSum(before, name, labels));
   }
 
   static double metric(String text, String name) {

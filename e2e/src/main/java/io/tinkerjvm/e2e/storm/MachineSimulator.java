@@ -58,6 +58,8 @@ final class MachineSimulator {
   static final class Outcome {
     final Machine machine;
     final Map<Phase, Long> nanos = new EnumMap<>(Phase.class);
+    /** Inside the workflow phase: nanoseconds per call, by RPC name (the first call includes the connection). */
+    final Map<String, List<Long>> calls = new LinkedHashMap<>();
     int dhcpRetransmits;
     int tftpRetransmits;
     int contextPolls;
@@ -229,8 +231,11 @@ final class MachineSimulator {
       List<WorkflowContext> contexts = new ArrayList<>();
       while (true) {
         out.contextPolls++;
-        Iterator<WorkflowContext> it = tink(channel).getWorkflowContexts(me);
-        it.forEachRemaining(contexts::add);
+        timed("GetWorkflowContexts", () -> {
+          Iterator<WorkflowContext> it = tink(channel).getWorkflowContexts(me);
+          it.forEachRemaining(contexts::add);
+          return null;
+        });
         if (!contexts.isEmpty()) {
           break;
         }
@@ -241,18 +246,22 @@ final class MachineSimulator {
         StormStack.sleep(CONTEXT_POLL_MS);
       }
       String workflowId = contexts.getFirst().getWorkflowId();
-      WorkflowContext ctx = tink(channel).getWorkflowContext(GetRequest.newBuilder().setId(workflowId).build());
-      List<WorkflowAction> actions = tink(channel).getWorkflowActions(WorkflowActionsRequest.newBuilder()
-          .setWorkflowId(workflowId).build()).getActionListList();
+      WorkflowContext ctx = timed("GetWorkflowContext", () -> tink(channel).getWorkflowContext(
+          GetRequest.newBuilder().setId(workflowId).build()));
+      List<WorkflowAction> actions = timed("GetWorkflowActions", () -> tink(channel).getWorkflowActions(
+          WorkflowActionsRequest.newBuilder().setWorkflowId(workflowId).build()).getActionListList());
       int start = StartIndex.of(ctx);
       if (start == StartIndex.ENDED) {
         throw new IllegalStateException("workflow " + workflowId + " has ended: " + ctx.getCurrentActionState());
       }
       for (int i = start; i < actions.size() && actions.get(i).getWorkerId().equals(workerId); i++) {
         WorkflowAction a = actions.get(i);
-        tink(channel).getWorkflowData(GetWorkflowDataRequest.newBuilder().setWorkflowId(workflowId).build());
-        report(channel, workflowId, a, workerId, State.STATE_RUNNING, "Started execution");
-        report(channel, workflowId, a, workerId, State.STATE_SUCCESS, "no-op: reported without a container");
+        timed("GetWorkflowData", () -> tink(channel).getWorkflowData(GetWorkflowDataRequest.newBuilder()
+            .setWorkflowId(workflowId).build()));
+        timed("ReportActionStatus", () -> report(channel, workflowId, a, workerId, State.STATE_RUNNING,
+            "Started execution"));
+        timed("ReportActionStatus", () -> report(channel, workflowId, a, workerId, State.STATE_SUCCESS,
+            "no-op: reported without a container"));
       }
       return workflowId;
     } finally {
@@ -260,9 +269,18 @@ final class MachineSimulator {
     }
   }
 
-  private static void report(ManagedChannel channel, String workflowId, WorkflowAction a, String workerId,
+  private <T> T timed(String rpc, java.util.function.Supplier<T> call) {
+    long t = System.nanoTime();
+    try {
+      return call.get();
+    } finally {
+      out.calls.computeIfAbsent(rpc, k -> new ArrayList<>()).add(System.nanoTime() - t);
+    }
+  }
+
+  private static Object report(ManagedChannel channel, String workflowId, WorkflowAction a, String workerId,
       State state, String message) {
-    tink(channel).reportActionStatus(WorkflowActionStatus.newBuilder().setWorkflowId(workflowId)
+    return tink(channel).reportActionStatus(WorkflowActionStatus.newBuilder().setWorkflowId(workflowId)
         .setTaskName(a.getTaskName()).setActionName(a.getName()).setActionStatus(state).setSeconds(0)
         .setMessage(message).setWorkerId(workerId).build());
   }

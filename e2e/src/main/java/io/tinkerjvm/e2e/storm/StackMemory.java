@@ -45,6 +45,32 @@ final class StackMemory {
     return -1;
   }
 
+  /** CPU time a process has used (user + system), in clock ticks (USER_HZ, 100 a second on Linux). */
+  static long cpuTicks(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15: utime, stime
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  /** The whole machine's busy and total CPU ticks, from the first line of /proc/stat. */
+  static long[] machineTicks() {
+    try {
+      String[] f = Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
+      long total = 0;
+      for (int i = 1; i < f.length; i++) {
+        total += Long.parseLong(f[i]);
+      }
+      long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+      return new long[] {total - idle, total};
+    } catch (IOException | RuntimeException e) {
+      return new long[] {0, 0};
+    }
+  }
+
   /** The postmaster and every backend it has now. */
   static List<Long> postgresProcesses(long postmaster) {
     List<Long> out = new ArrayList<>();
