@@ -108,7 +108,10 @@ final class TftpFetch {
           continue;
         }
         if (peer != null && !peer.equals(in.getSocketAddress())) {
-          continue; // another transfer's packet (RFC 1350: a wrong TID is not ours)
+          // a second transfer, started by a retransmitted request: RFC 1350 says tell it its TID is unknown
+          byte[] unknown = error(5, "unknown transfer ID");
+          s.send(new DatagramPacket(unknown, unknown.length, in.getSocketAddress()));
+          continue;
         }
         ByteBuffer b = ByteBuffer.wrap(in.getData(), 0, in.getLength());
         int op = b.getShort() & 0xffff;
