@@ -4,10 +4,12 @@
 # iPXE script, Hegel and a workflow of two no-op actions. Prints p50/p99 per phase, the wall time, and the
 # memory of every process; see docs/benchmarks.md ("Boot storm").
 #
-# Usage: bench/boot-storm.sh [machines=1000] [--work=DIR] [--keep] [--profile]
+# Usage: bench/boot-storm.sh [machines=1000] [--warmup=N] [--work=DIR] [--keep] [--profile]
 #   Needs this tree built (./tinkerjvm build, or the modules' target/classes and target/classpath.txt) and
 #   Debian's ipxe package (/usr/lib/ipxe). Everything runs on 127.0.0.0/8; the machines' addresses are
 #   127.20.x.y on lo. Not root: the ports are free high ones.
+#   --warmup=N: boot N other machines first, unmeasured, so that the measured storm meets compiled code
+#   --profile: a JFR recording of each service over the storm, in the work folder
 #   env STORM_JAVA_OPTS: options for the load generator's JVM
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -44,7 +44,7 @@ import java.util.regex.Pattern;
  * phase's p50/p99, the wall time, and the memory of every service process and of Postgres, idle, at the
  * storm's peak and after it.
  *
- * <pre>./tinkerjvm storm [machines=1000] [--work=DIR] [--keep] [--profile]</pre>
+ * <pre>./tinkerjvm storm [machines=1000] [--warmup=N] [--work=DIR] [--keep] [--profile]</pre>
  */
 public final class BootStorm {
   static final String TEMPLATE = """
@@ -87,6 +87,7 @@ public final class BootStorm {
   private final StringBuilder report = new StringBuilder();
 
   private final boolean profile;
+  private int warmup;
 
   public BootStorm(Path repo, Path work, int machines, boolean profile) {
     this.repo = repo;
@@ -95,12 +96,19 @@ public final class BootStorm {
     this.profile = profile;
   }
 
+  /** Boots this many other machines first, unmeasured, so that the measured storm meets compiled code. */
+  public BootStorm warmup(int machines) {
+    this.warmup = machines;
+    return this;
+  }
+
   public static void main(String[] args) throws Exception {
     int machines = 1000;
     Path repo = Path.of(".").toAbsolutePath().normalize();
     Path work = null;
     boolean keep = false;
     boolean profile = false;
+    int warmup = 0;
     for (String a : args) {
       if (a.matches("\\d+")) {
         machines = Integer.parseInt(a);
@@ -112,10 +120,12 @@ public final class BootStorm {
         repo = Path.of(a.substring(7)).toAbsolutePath().normalize();
       } else if (a.equals("--keep")) {
         keep = true;
+      } else if (a.startsWith("--warmup=")) {
+        warmup = Integer.parseInt(a.substring(9));
       } else if (a.equals("--profile")) {
         profile = true;
       } else {
-        System.err.println("usage: storm [machines=1000] [--work=DIR] [--keep] [--profile] [--repo=DIR]");
+        System.err.println("usage: storm [machines=1000] [--warmup=N] [--work=DIR] [--keep] [--profile] [--repo=DIR]");
         System.exit(2);
       }
     }
@@ -127,7 +137,7 @@ public final class BootStorm {
     if (temp) {
       work = Files.createTempDirectory(Path.of("/tmp"), "tinkerjvm-storm-");
     }
-    Result r = new BootStorm(repo, work, machines, profile).run();
+    Result r = new BootStorm(repo, work, machines, profile).warmup(warmup).run();
     Files.writeString(work.resolve("report.md"), r.report());
     System.out.println("storm: report in " + work.resolve("report.md"));
     if (temp && !keep) {
@@ -149,7 +159,8 @@ public final class BootStorm {
   }
 
   public Result run() throws IOException, InterruptedException {
-    List<Machine> fleet = fleet(count);
+    List<Machine> everyone = fleet(count + warmup);
+    List<Machine> fleet = everyone.subList(0, count);
     say("boot storm: %d machines (%d UEFI, %d BIOS), work folder %s", count,
         fleet.stream().filter(Machine::uefi).count(), fleet.stream().filter(m -> !m.uefi()).count(), work);
     try (StormStack stack = new StormStack(repo, work)) {
@@ -157,10 +168,10 @@ public final class BootStorm {
       stack.start();
       say("stack up in %.1f s: tink-server %s, Boots DHCP %d TFTP %d HTTP %d, Hegel %d", secs(t0),
           stack.tinkAuthority(), stack.dhcpPort, stack.tftpPort, stack.bootsHttpPort, stack.hegelPort);
-      seed(stack, fleet);
-      awaitCaches(stack);
+      seed(stack, everyone);
+      awaitCaches(stack, everyone.size());
       Map<String, String> idle = memorySnapshot(stack, true);
-      String tinkBefore = stack.metrics("tink-server");
+      String tinkBefore;
 
       Map<String, byte[]> bootFiles = Map.of(
           "ipxe.efi", Files.readAllBytes(Path.of("/usr/lib/ipxe/ipxe.efi")),
@@ -168,6 +179,13 @@ public final class BootStorm {
       MachineSimulator.Target target = new MachineSimulator.Target(
           new InetSocketAddress(StormStack.HOST, stack.dhcpPort), stack.tftpPort,
           URI.create("http://" + StormStack.HOST + ":" + stack.hegelPort + "/"), bootFiles);
+      if (warmup > 0) {
+        Storm warm = storm(stack, everyone.subList(count, everyone.size()), target);
+        say("warm-up storm of %d machines done in %.1f s (%d completed); not measured", warmup, warm.wallSeconds,
+            warm.outcomes.stream().filter(Outcome::complete).count());
+        idle = memorySnapshot(stack, true);
+      }
+      tinkBefore = stack.metrics("tink-server");
       Storm storm = storm(stack, fleet, target);
       say("storm done in %.2f s: %d/%d machines completed every phase (%.1f machines/s)", storm.wallSeconds,
           storm.outcomes.stream().filter(Outcome::complete).count(), count, count / storm.wallSeconds);
@@ -290,7 +308,7 @@ public final class BootStorm {
   }
 
   /** Until Boots and Hegel hold every machine from tink-server's change feed. */
-  private void awaitCaches(StormStack stack) {
+  private void awaitCaches(StormStack stack, int count) {
     long t = System.nanoTime();
     long until = t + TimeUnit.SECONDS.toNanos(120);
     while (System.nanoTime() < until) {
@@ -316,11 +334,13 @@ public final class BootStorm {
     AtomicInteger finished = new AtomicInteger();
     Outcome[] outcomes = new Outcome[fleet.size()];
     List<Thread> threads = new ArrayList<>(fleet.size());
-    for (Machine m : fleet) {
+    for (int i = 0; i < fleet.size(); i++) {
+      Machine m = fleet.get(i);
+      int slot = i;
       threads.add(Thread.ofVirtual().name("machine-" + m.index()).start(() -> {
         try {
           gate.await();
-          outcomes[m.index()] = new MachineSimulator(m, target).boot();
+          outcomes[slot] = new MachineSimulator(m, target).boot();
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         } finally {
@@ -474,8 +494,9 @@ public final class BootStorm {
   private void writeReport(Storm storm, int succeeded, Map<String, String> idle, Map<String, String> after) {
     StringBuilder b = report;
     List<Outcome> all = storm.outcomes;
-    b.append(String.format(Locale.ROOT, "machines: %d; completed every phase: %d; workflows SUCCESS: %d%n", count,
-        all.stream().filter(Outcome::complete).count(), succeeded));
+    b.append(String.format(Locale.ROOT, "machines: %d; completed every phase: %d; workflows SUCCESS: %d%s%n", count,
+        all.stream().filter(Outcome::complete).count(), succeeded,
+        warmup > 0 ? "; after an unmeasured warm-up storm of " + warmup + " other machines" : ""));
     b.append(String.format(Locale.ROOT, "wall time: %.2f s from power-on to the last machine done; %.1f machines/s%n",
         storm.wallSeconds, count / storm.wallSeconds));
     b.append("creation: ").append(creation).append('\n');
