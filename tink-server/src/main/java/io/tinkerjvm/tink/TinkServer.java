@@ -97,6 +97,7 @@ public final class TinkServer implements AutoCloseable {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
+    db.bindMetrics(registry);
 
     // a key made here is this server's alone: with an external database, replicas must be given a shared one
     BmcRepository bmcs = new BmcRepository(db, BmcVault.load(config.bmcKey(), config.bmcKeyFile(),

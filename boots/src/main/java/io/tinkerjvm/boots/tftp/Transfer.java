@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One read transfer, on its own socket and its own event-loop thread: OACK if options were accepted, then
- * windows of DATA blocks, each window sent again after a silent timeout. Block numbers roll over past
+ * windows of DATA blocks, each window sent again after a silent timeout, which doubles while the silence lasts
+ * (up to eight times; see {@link #waitMs}). Block numbers roll over past
  * 65535. Duplicate and stale ACKs are ignored, so a late ACK never doubles the traffic.
  */
 final class Transfer extends SimpleChannelInboundHandler<DatagramPacket> {
@@ -247,11 +248,26 @@ final class Transfer extends SimpleChannelInboundHandler<DatagramPacket> {
     armTimer();
   }
 
+  /** The longest wait between two sends of the same window, as a multiple of the timeout. */
+  static final int MAX_BACKOFF = 8;
+
+  /**
+   * How long to wait for an ACK after the {@code retries}-th retransmission in a row: the timeout, doubled
+   * after each silent one up to {@link #MAX_BACKOFF} times it (1, 2, 4, 8, 8 s), and back to the timeout
+   * once the client answers. With a fixed interval, a client slowed by a boot storm (1,000 machines at once
+   * on a busy provisioner) lost its transfer after six silent seconds, and each retransmitted window was more
+   * load on the very link that was late; a lost packet on an idle network is still resent after one timeout.
+   */
+  static long waitMs(long timeoutMs, int retries) {
+    return timeoutMs * Math.min(1L << Math.min(retries, 30), MAX_BACKOFF);
+  }
+
   /** Moves the deadline; one timer per transfer is re-armed only when it fires early, not on every ACK. */
   private void armTimer() {
-    deadline = System.nanoTime() + timeoutMs * 1_000_000;
+    long wait = waitMs(timeoutMs, retries);
+    deadline = System.nanoTime() + wait * 1_000_000;
     if (timer == null) {
-      timer = channel.eventLoop().schedule(this::timerFired, timeoutMs, TimeUnit.MILLISECONDS);
+      timer = channel.eventLoop().schedule(this::timerFired, wait, TimeUnit.MILLISECONDS);
     }
   }
 

@@ -22,8 +22,10 @@ import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -163,6 +165,39 @@ class TftpTransferTest {
     // no ACK for block 2: after the 1 s timeout the server sends it again
     Got again = receive(3000);
     assertEquals(2, ((TftpPacket.Data) again.packet()).block());
+  }
+
+  @Test
+  void theRetransmissionIntervalDoublesWhileTheClientIsSilentUpToEightTimes() {
+    assertEquals(List.of(1000L, 2000L, 4000L, 8000L, 8000L, 8000L),
+        IntStream.range(0, 6).mapToObj(r -> Transfer.waitMs(1000, r)).toList());
+    assertEquals(8000L, Transfer.waitMs(1000, 40), "no overflow after many retries");
+  }
+
+  @Test
+  void aClientSilentLongerThanRetriesTimesTheTimeoutStillGetsItsFile() throws Exception {
+    // defaults: 1 s timeout, 5 retries. A fixed interval gave up after 6 s of silence (what a machine starved
+    // by a boot storm met); with the backoff the server resends at 1, 3, 7 and 15 s, so an ACK at 9 s lands.
+    byte[] content = file("slow.bin", 700);
+    request("slow.bin", Map.of());
+    Got b1 = receive(3000);
+    assertEquals(1, ((TftpPacket.Data) b1.packet()).block());
+    long until = System.nanoTime() + 9_000_000_000L;
+    int resent = 0;
+    while (System.nanoTime() < until) {
+      Got g = receive((int) Math.max(1, (until - System.nanoTime()) / 1_000_000));
+      if (g != null) {
+        assertTrue(g.packet() instanceof TftpPacket.Data, "the server gave up on a silent client: " + g.packet());
+        resent++;
+      }
+    }
+    assertEquals(3, resent, "block 1 again at 1, 3 and 7 s");
+    ack(1, b1.from());
+    Got b2 = receive(3000);
+    assertEquals(2, ((TftpPacket.Data) b2.packet()).block());
+    assertEquals(700 - 512, ((TftpPacket.Data) b2.packet()).payload().length);
+    ack(2, b2.from());
+    assertEquals(700, content.length);
   }
 
   @Test

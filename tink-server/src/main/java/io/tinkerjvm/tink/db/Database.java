@@ -46,6 +46,14 @@ public final class Database implements AutoCloseable {
     return new Database(pool, jdbcUrl);
   }
 
+  /**
+   * Publishes the pool's gauges and timers (hikaricp_connections_pending, _acquire_seconds, _usage_seconds)
+   * on {@code registry}: time spent waiting for a connection is what a pool too small for the load shows as.
+   */
+  public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+    pool.setMetricRegistry(registry);
+  }
+
   public DataSource dataSource() {
     return pool;
   }

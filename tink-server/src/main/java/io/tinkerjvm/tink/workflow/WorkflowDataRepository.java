@@ -94,18 +94,24 @@ public final class WorkflowDataRepository {
     if (version < 0) {
       throw new InvalidArgumentException("version must not be negative");
     }
-    return db.read(c -> {
-      WorkflowRepository.requireWorkflow(c, workflowId, true);
-      String sql = version == 0
-          ? "SELECT version, data, metadata::text FROM workflow_data WHERE workflow_id = ? ORDER BY version DESC LIMIT 1"
-          : "SELECT version, data, metadata::text FROM workflow_data WHERE workflow_id = ? AND version = ?";
+    // One statement in auto-commit (one round trip; a check, a select and a COMMIT took three): the workflow row
+    // joined to the version asked for, so that no row means no live workflow and a null version means no data.
+    return db.autoCommit(c -> {
+      String sql = "SELECT d.version, d.data, d.metadata::text FROM workflow w LEFT JOIN LATERAL ("
+          + "SELECT version, data, metadata FROM workflow_data WHERE workflow_id = w.id"
+          + (version == 0 ? " ORDER BY version DESC LIMIT 1" : " AND version = ?")
+          + ") d ON true WHERE w.id = ? AND w.deleted_at IS NULL";
       try (PreparedStatement ps = c.prepareStatement(sql)) {
-        ps.setObject(1, workflowId);
+        int i = 1;
         if (version != 0) {
-          ps.setInt(2, version);
+          ps.setInt(i++, version);
         }
+        ps.setObject(i, workflowId);
         try (ResultSet rs = ps.executeQuery()) {
           if (!rs.next()) {
+            throw WorkflowRepository.notFound(workflowId);
+          }
+          if (rs.getObject(1) == null) {
             if (version != 0) {
               throw new NotFoundException("workflow " + workflowId + " has no data version " + version);
             }

@@ -164,7 +164,9 @@ public final class WorkflowRepository {
       """;
 
   public Context context(UUID id) {
-    return db.read(c -> {
+    // one statement: auto-commit spares the COMMIT round trip while the connection is held (the boot storm's
+    // agents ask this of every workflow at once; see docs/benchmarks.md, "Boot storm")
+    return db.autoCommit(c -> {
       try (PreparedStatement ps = c.prepareStatement(CONTEXT_SELECT + " WHERE w.id = ? AND w.deleted_at IS NULL")) {
         ps.setObject(1, id);
         try (ResultSet rs = ps.executeQuery()) {
@@ -193,7 +195,7 @@ public final class WorkflowRepository {
 
   /** The workflows whose next step is this worker's: the fix for stalled hand-overs (tink#479). */
   public List<Context> contextsFor(String workerId) {
-    return db.read(c -> {
+    return db.autoCommit(c -> {
       try (PreparedStatement ps = c.prepareStatement(CONTEXT_SELECT
           + " WHERE w.next_worker = ? AND w.deleted_at IS NULL AND w.state IN (0, 1) ORDER BY w.created_at, w.id")) {
         ps.setString(1, workerId);
@@ -227,22 +229,35 @@ public final class WorkflowRepository {
     });
   }
 
+  /**
+   * The workflow's actions in order; NotFound unless it exists and is not deleted. One statement (the workflow
+   * row joined to its actions, so that no row means no workflow) in auto-commit: one round trip, where a
+   * check, a select and a COMMIT took three.
+   */
   public List<StoredAction> actions(UUID id) {
-    return db.read(c -> {
-      requireWorkflow(c, id, true);
+    return db.autoCommit(c -> {
       try (PreparedStatement ps = c.prepareStatement("""
-          SELECT task_name, name, worker_id, image, timeout_s, command::text, on_timeout::text, on_failure::text,
-            volumes::text, environment::text, pid, retries, state, attempt
-          FROM workflow_action WHERE workflow_id = ? ORDER BY idx""")) {
+          SELECT a.task_name, a.name, a.worker_id, a.image, a.timeout_s, a.command::text, a.on_timeout::text,
+            a.on_failure::text, a.volumes::text, a.environment::text, a.pid, a.retries, a.state, a.attempt
+          FROM workflow w LEFT JOIN workflow_action a ON a.workflow_id = w.id
+          WHERE w.id = ? AND w.deleted_at IS NULL ORDER BY a.idx""")) {
         ps.setObject(1, id);
         List<StoredAction> out = new ArrayList<>();
+        boolean found = false;
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
+            found = true;
+            if (rs.getString(2) == null) {
+              continue; // the workflow has no actions: its one row carries the join's nulls
+            }
             out.add(new StoredAction(new PlannedAction(rs.getString(1), rs.getString(2), rs.getString(3),
                 rs.getString(4), rs.getLong(5), strings(rs.getString(6)), strings(rs.getString(7)),
                 strings(rs.getString(8)), strings(rs.getString(9)), strings(rs.getString(10)), rs.getString(11),
                 rs.getInt(12)), ActionState.of(rs.getInt(13)), rs.getInt(14)));
           }
+        }
+        if (!found) {
+          throw notFound(id);
         }
         return out;
       }

@@ -216,8 +216,16 @@ class WorkflowServiceTest {
   @Test
   void deleteHidesTheWorkflowFromListsAndWorkers() {
     String wf = createWorkflow(templateId);
+    assertEquals(0, tink.workflows().getWorkflowData(GetWorkflowDataRequest.newBuilder().setWorkflowId(wf).build())
+        .getVersion(), "a live workflow without data has version 0");
     tink.workflows().deleteWorkflow(get(wf));
     assertStatus(Status.Code.NOT_FOUND, wf, () -> tink.workflows().getWorkflow(get(wf)));
+    // the worker's reads are single joined statements; a deleted workflow must not pass the join
+    assertStatus(Status.Code.NOT_FOUND, wf, () -> tink.workflows().getWorkflowContext(get(wf)));
+    assertStatus(Status.Code.NOT_FOUND, wf, () -> tink.workflows().getWorkflowActions(
+        WorkflowActionsRequest.newBuilder().setWorkflowId(wf).build()));
+    assertStatus(Status.Code.NOT_FOUND, wf, () -> tink.workflows().getWorkflowData(
+        GetWorkflowDataRequest.newBuilder().setWorkflowId(wf).build()));
     List<String> listed = new ArrayList<>();
     tink.workflows().listWorkflows(Empty.getDefaultInstance()).forEachRemaining(w -> listed.add(w.getId()));
     assertTrue(!listed.contains(wf) && !listed.isEmpty());
