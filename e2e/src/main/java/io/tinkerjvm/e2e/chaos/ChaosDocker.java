@@ -113,6 +113,12 @@ final class ChaosDocker {
         "{{.Label \"io.tinkerjvm.osie.action\"}}={{.State}}").lines().filter(l -> !l.isBlank()).toList());
   }
 
+  /** The workers that have a container of an action's run now. */
+  java.util.Set<String> workersWithRuns() {
+    return cli("ps", "-a", "--format", "{{.Label \"io.tinkerjvm.osie.worker\"}}").lines().filter(l -> !l.isBlank())
+        .collect(java.util.stream.Collectors.toSet());
+  }
+
   /** Stops dockerd by its PID, unmounts what it left under its folder, and removes the folder. */
   void stop() {
     List<ProcessHandle> children = dockerd.descendants().toList();

@@ -51,7 +51,7 @@ import java.util.stream.Stream;
  */
 public final class ChaosRun {
   static final List<String> ACTIONS = List.of("step-1", "step-2", "step-3");
-  private static final Duration CALL = Duration.ofSeconds(5);
+  private static final Duration CALL = Duration.ofSeconds(20);
 
   private final ChaosOptions o;
   private final Path work;
@@ -63,6 +63,7 @@ public final class ChaosRun {
   private final Map<String, State> states = new ConcurrentHashMap<>();
   private final Set<Integer> restarting = ConcurrentHashMap.newKeySet();
   private volatile boolean finished;
+  private volatile long workStarted;
 
   /** How the run went: the seed, what failed its checks (empty when none), and the report. */
   public record Result(long seed, List<String> problems, String report) {
@@ -179,6 +180,9 @@ public final class ChaosRun {
       }
       say(machines.size() + " machines, " + bmcs.size() + " with a BMC (ipmi_sim on 127.0.0.1)");
 
+      Machine.AgentJvm agentJvm = Machine.AgentJvm.trained(launcher, work, "127.0.0.1:" + tinkGrpc, docker.host());
+      say("agents start from jars " + (agentJvm.aotCache() != null ? "with an AOT cache from a training run"
+          : "without an AOT cache (the training run wrote none)"));
       channel = Launcher.channel("127.0.0.1:" + tinkGrpc);
       Map<Integer, String> workflowOf = register(channel, machines, bmcPassword);
       long created = System.currentTimeMillis();
@@ -195,14 +199,15 @@ public final class ChaosRun {
             sleep(Duration.ofMillis(100));
           }
           if (!finished) {
-            m.boot(launcher, "http://127.0.0.1:" + bootsHttp, dockerHost, Duration.ofMinutes(5));
+            m.boot(launcher, agentJvm, "http://127.0.0.1:" + bootsHttp, dockerHost, Duration.ofMinutes(5));
           }
         }));
       }
 
       List<Long> agentKillTimes = new ArrayList<>();
       for (int i = 0; i < o.agentKills(); i++) {
-        agentKillTimes.add(created + 2000 + (long) (rng.nextDouble() * (o.bootWindowSeconds() + 30) * 1000));
+        // ms after the first action state change
+        agentKillTimes.add(2000 + (long) (rng.nextDouble() * (o.bootWindowSeconds() + 30) * 1000));
       }
       Collections.sort(agentKillTimes);
       List<String> infra = new ArrayList<>();
@@ -212,12 +217,21 @@ public final class ChaosRun {
       infra.addAll(Collections.nCopies(o.postgresRestarts(), "postgres"));
       Collections.shuffle(infra, rng);
       long seedForAgents = rng.nextLong();
+      // the schedule's clock starts with the first action state change: faults before any work test little
+      Thread.ofPlatform().name("chaos-clock").start(() -> {
+        long giveUp = System.currentTimeMillis() + 300_000;
+        while (!finished && System.currentTimeMillis() < giveUp && states.values().stream()
+            .allMatch(s -> s == State.STATE_PENDING)) {
+          sleep(Duration.ofMillis(100));
+        }
+        workStarted = System.currentTimeMillis();
+      });
       ChaosPostgres db = pg;
       ChaosDocker engine = docker;
       Thread infraDriver = Thread.ofPlatform().name("chaos-infra").start(() -> driveInfra(created, infra,
           Map.of("tink-server", tink, "boots", boots, "pbnj", pbnj), db));
       Thread agentDriver = Thread.ofPlatform().name("chaos-agents").start(() -> driveAgents(agentKillTimes,
-          new Random(seedForAgents), machines, workflowOf, launcher, engine));
+          new Random(seedForAgents), machines, workflowOf, launcher, agentJvm, engine));
 
       boolean allEnded = monitor(channel, workflowOf, created);
       finished = true;
@@ -333,7 +347,8 @@ public final class ChaosRun {
 
   /** One service or Postgres at a time: kill -9, a short pause, start again, wait until it serves. */
   private void driveInfra(long created, List<String> targets, Map<String, Service> services, ChaosPostgres pg) {
-    long at = created + 3000 + (long) (rng.nextDouble() * 3000);
+    long start = awaitWorkStarted();
+    long at = start + 3000 + (long) (rng.nextDouble() * 3000);
     for (String target : targets) {
       long delay = 500 + (long) (rng.nextDouble() * 2500);
       while (!finished && System.currentTimeMillis() < at) {
@@ -371,9 +386,11 @@ public final class ChaosRun {
 
   /** At each time: kill -9 of a random running agent whose workflow has not ended; the OSIE restarts it. */
   private void driveAgents(List<Long> times, Random pick, List<Machine> machines, Map<Integer, String> workflowOf,
-      Launcher launcher, ChaosDocker docker) {
+      Launcher launcher, Machine.AgentJvm jvm, ChaosDocker docker) {
     List<Thread> restarts = new ArrayList<>();
-    for (long at : times) {
+    long start = awaitWorkStarted();
+    for (long offset : times) {
+      long at = start + offset;
       long delay = 500 + (long) (pick.nextDouble() * 2500);
       while (!finished && System.currentTimeMillis() < at) {
         sleep(Duration.ofMillis(20));
@@ -388,7 +405,11 @@ public final class ChaosRun {
         notes.add("agent kill at +" + seconds(at - t0) + " s skipped: no agent was running a workflow");
         continue;
       }
-      Machine m = candidates.get(pick.nextInt(candidates.size()));
+      // mostly an agent with a container of its own: the crash windows of a run are what the kill is for
+      Set<String> withRuns = docker.workersWithRuns();
+      List<Machine> busy = candidates.stream().filter(c -> withRuns.contains(c.id)).toList();
+      List<Machine> from = !busy.isEmpty() && pick.nextDouble() < 0.75 ? busy : candidates;
+      Machine m = from.get(pick.nextInt(from.size()));
       restarting.add(m.index);
       long ups = m.ups(logs);
       long killed = System.currentTimeMillis();
@@ -398,7 +419,7 @@ public final class ChaosRun {
         try {
           sleep(Duration.ofMillis(delay));
           long restarted = System.currentTimeMillis();
-          m.startAgent(launcher, docker.host());
+          m.startAgent(launcher, jvm, docker.host());
           long until = System.currentTimeMillis() + 180_000;
           while (m.ups(logs) <= ups && System.currentTimeMillis() < until && m.agentAlive()) {
             sleep(Duration.ofMillis(100));
@@ -420,6 +441,14 @@ public final class ChaosRun {
     }
   }
 
+  /** When the first action state change was seen (the fault schedule runs from then). */
+  private long awaitWorkStarted() {
+    while (workStarted == 0 && !finished) {
+      sleep(Duration.ofMillis(50));
+    }
+    return workStarted == 0 ? System.currentTimeMillis() : workStarted;
+  }
+
   /** Polls the workflows' states until all have ended; false at the timeout. */
   private boolean monitor(ManagedChannel channel, Map<Integer, String> workflowOf, long created) {
     var workflows = WorkflowServiceGrpc.newBlockingStub(channel);
@@ -435,7 +464,8 @@ public final class ChaosRun {
               }
             });
       } catch (StatusRuntimeException down) {
-        // tink-server or Postgres is down: the next poll will tell
+        // tink-server or Postgres is down: the next poll will tell, without waiting out grpc's reconnect backoff
+        channel.resetConnectBackoff();
       }
       long ended = ours.stream().filter(id -> terminal(states.get(id))).count();
       if (System.currentTimeMillis() > nextLine) {
@@ -457,16 +487,17 @@ public final class ChaosRun {
       Map<Integer, ChaosBmc> bmcs, ChaosDocker docker, List<String> problems, long created) {
     var workflows = WorkflowServiceGrpc.newBlockingStub(channel);
     Map<String, Workflow> listed = new LinkedHashMap<>();
-    retrying(() -> workflows.withDeadlineAfter(CALL.toMillis(), TimeUnit.MILLISECONDS)
+    retrying(channel, () -> workflows.withDeadlineAfter(CALL.toMillis(), TimeUnit.MILLISECONDS)
         .listWorkflows(Empty.getDefaultInstance()).forEachRemaining(w -> listed.put(w.getId(), w)));
-    // the BMCs' boot from disk is queued by each success; wait for it (PBnJ was killed too)
-    long until = System.currentTimeMillis() + 120_000;
+    // the BMCs' boot from disk is queued by each success; wait for it (PBnJ was killed too, and tink-server
+    // waits for an unanswered PBnJ with backoff up to 60 s)
+    long until = System.currentTimeMillis() + 240_000;
     Map<Integer, List<WorkflowActionStatus>> eventsOf = new LinkedHashMap<>();
     while (true) {
       eventsOf.clear();
       for (Machine m : machines) {
         List<WorkflowActionStatus> list = new ArrayList<>();
-        retrying(() -> {
+        retrying(channel, () -> {
           list.clear();
           workflows.withDeadlineAfter(CALL.toMillis(), TimeUnit.MILLISECONDS).showWorkflowEvents(GetRequest
               .newBuilder().setId(workflowOf.get(m.index)).build()).forEachRemaining(list::add);
@@ -629,7 +660,7 @@ public final class ChaosRun {
     return s == State.STATE_SUCCESS || s == State.STATE_FAILED || s == State.STATE_TIMEOUT;
   }
 
-  private static void retrying(Runnable call) {
+  private static void retrying(ManagedChannel channel, Runnable call) {
     long until = System.currentTimeMillis() + 60_000;
     while (true) {
       try {
@@ -640,6 +671,7 @@ public final class ChaosRun {
           throw e;
         }
         sleep(Duration.ofMillis(500));
+        channel.resetConnectBackoff();
       }
     }
   }

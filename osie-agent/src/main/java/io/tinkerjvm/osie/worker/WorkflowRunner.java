@@ -69,7 +69,7 @@ public final class WorkflowRunner implements Runnable {
     this.channel = channel;
     this.executor = executor;
     this.logs = logs;
-    this.persistently = new Persistently(config.retryInterval(), () -> stopping);
+    this.persistently = new Persistently(config.retryInterval(), () -> stopping, this::reconnectNow);
   }
 
   private WorkflowServiceGrpc.WorkflowServiceBlockingStub tink() {
@@ -137,6 +137,7 @@ public final class WorkflowRunner implements Runnable {
           return;
         }
         wait = Persistently.next(wait);
+        reconnectNow();
       } catch (Persistently.StoppedException e) {
         return;
       } catch (RuntimeException e) {
@@ -304,6 +305,18 @@ public final class WorkflowRunner implements Runnable {
       // the server said no (the workflow was deleted, timed out, or moved on): nothing to repeat
       log.warn("workflow {}: tink-server refused the {} report: {}", workflowId, state, refused.getStatus());
       return false;
+    }
+  }
+
+  /**
+   * The agent keeps its own backoff (retry interval doubling to 30 s); the channel's reconnect backoff (grpc's
+   * 1 s growing by 1.6 to 2 min) comes on top of it and, after tink-server was down for a while, kept a
+   * restarted server waiting for the agent's next real try. So each retry of ours asks the channel to
+   * connect now.
+   */
+  private void reconnectNow() {
+    if (channel instanceof io.grpc.ManagedChannel managed) {
+      managed.resetConnectBackoff();
     }
   }
 
