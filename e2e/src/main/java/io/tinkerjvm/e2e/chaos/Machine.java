@@ -113,7 +113,7 @@ final class Machine {
   record AgentJvm(Path jars, Path aotCache) {
     List<String> command(Launcher launcher, List<String> args) {
       List<String> options = aotCache != null && Files.exists(aotCache)
-          ? List.of("-XX:AOTCache=" + aotCache, "-Xlog:aot=off", "-Xlog:cds=off") : List.of();
+          ? List.of("-XX:AOTCache=" + aotCache) : List.of();
       // niced: here fifty machines share two cores with the control plane, which on real hardware they do not
       List<String> command = new java.util.ArrayList<>(List.of("nice", "-n", "10"));
       command.addAll(launcher.javaFromJars("osie-agent", jars, options, "io.tinkerjvm.osie.OsieAgent", "64m", args));

@@ -113,13 +113,34 @@ public final class DockerActionExecutor implements ActionExecutor {
 
   @Override
   public ActionResult run(ActionSpec action, Consumer<String> logLine) throws InterruptedException {
-    release(action); // an earlier run's container was reported already: it must not be taken for this one
-    return execute(action, logLine, false);
+    try {
+      release(action); // an earlier run's container was reported already: it must not be taken for this one
+      return execute(action, logLine, false);
+    } catch (RuntimeException e) {
+      throw stoppedIfInterrupted(e);
+    }
   }
 
   @Override
   public ActionResult resume(ActionSpec action, Consumer<String> logLine) throws InterruptedException {
-    return execute(action, logLine, true);
+    try {
+      return execute(action, logLine, true);
+    } catch (RuntimeException e) {
+      throw stoppedIfInterrupted(e);
+    }
+  }
+
+  /**
+   * An interrupt that lands in the engine client's I/O (ClosedByInterruptException, wrapped) is the agent
+   * stopping, wherever it lands (a start, a wait): thrown as InterruptedException, the container left in place.
+   */
+  private static RuntimeException stoppedIfInterrupted(RuntimeException e) throws InterruptedException {
+    if (Thread.currentThread().isInterrupted() || causedByInterrupt(e)) {
+      InterruptedException stopped = new InterruptedException("stopped while running an action");
+      stopped.initCause(e);
+      throw stopped;
+    }
+    return e;
   }
 
   private ActionResult execute(ActionSpec action, Consumer<String> logLine, boolean resume)
@@ -153,6 +174,9 @@ public final class DockerActionExecutor implements ActionExecutor {
         ended = follow(createAndStart(action, image, action.command(), ROLE_ACTION), timeout, logLine);
       }
     } catch (DockerException | DockerClientException e) {
+      if (Thread.currentThread().isInterrupted() || causedByInterrupt(e)) {
+        throw stoppedIfInterrupted(e);
+      }
       return result(Outcome.FAILED, -1, "run " + image + ": " + engineMessage(e), started);
     }
     if (ended.timedOut()) {
@@ -359,13 +383,7 @@ public final class DockerActionExecutor implements ActionExecutor {
       output.awaitCompletion(LOG_DRAIN.toMillis(), TimeUnit.MILLISECONDS);
       return new Ended(false, status, output.lastLine());
     } catch (RuntimeException e) {
-      // an interrupt that lands in the engine client's I/O (ClosedByInterruptException) is still the agent stopping
-      if (Thread.currentThread().isInterrupted() || causedByInterrupt(e)) {
-        InterruptedException stopped = new InterruptedException("stopped while following container " + id);
-        stopped.initCause(e);
-        throw stopped;
-      }
-      throw e;
+      throw stoppedIfInterrupted(e);
     } finally {
       close(output);
       close(waiting);
