@@ -296,20 +296,17 @@ public final class ChaosRun {
     return new Result(o.seed(), List.copyOf(problems), report);
   }
 
-  /** Pushes each machine's hardware, makes its template (3 actions, its marker folder as a volume) and workflow. */
-  private Map<Integer, String> register(ManagedChannel channel, List<Machine> machines, String bmcPassword) {
+  /**
+   * Pushes each machine's hardware, makes its template (3 actions, its marker folder as a volume), then creates
+   * every workflow; each step for all machines at once, from virtual threads.
+   */
+  private Map<Integer, String> register(ManagedChannel channel, List<Machine> machines, String bmcPassword)
+      throws InterruptedException {
     var hardware = HardwareServiceGrpc.newBlockingStub(channel);
     var templates = TemplateServiceGrpc.newBlockingStub(channel);
     var workflows = WorkflowServiceGrpc.newBlockingStub(channel);
-    Map<Integer, String> templateOf = new LinkedHashMap<>();
+    Map<Integer, String> yamlOf = new LinkedHashMap<>();
     for (Machine m : machines) {
-      Hardware.Builder hw = Hardware.newBuilder();
-      try {
-        JsonFormat.parser().merge(m.hardwareJson(bmcPassword), hw);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      hardware.withDeadlineAfter(30, TimeUnit.SECONDS).push(PushRequest.newBuilder().setData(hw).build());
       StringBuilder actions = new StringBuilder();
       for (String a : ACTIONS) {
         int seconds = 1 + rng.nextInt(4);
@@ -320,7 +317,7 @@ public final class ChaosRun {
                 command: ["sh", "-c", "echo \\"$(date +%%s) ran\\" >> /markers/%s; sleep %d"]
             """.formatted(a, ChaosDocker.IMAGE, a, seconds));
       }
-      String yaml = """
+      yamlOf.put(m.index, """
           version: "0.1"
           name: chaos-%02d
           global_timeout: 3600
@@ -330,17 +327,43 @@ public final class ChaosRun {
             volumes:
             - %s:/markers
             actions:
-          %s""".formatted(m.index, m.markers, actions);
-      templateOf.put(m.index, templates.withDeadlineAfter(30, TimeUnit.SECONDS).createTemplate(
-          WorkflowTemplate.newBuilder().setName("chaos-" + m.index).setData(yaml).build()).getId());
+          %s""".formatted(m.index, m.markers, actions));
     }
+    Map<Integer, String> templateOf = new ConcurrentHashMap<>();
+    allAtOnce(machines, m -> {
+      Hardware.Builder hw = Hardware.newBuilder();
+      try {
+        JsonFormat.parser().merge(m.hardwareJson(bmcPassword), hw);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      hardware.withDeadlineAfter(60, TimeUnit.SECONDS).push(PushRequest.newBuilder().setData(hw).build());
+      templateOf.put(m.index, templates.withDeadlineAfter(60, TimeUnit.SECONDS).createTemplate(
+          WorkflowTemplate.newBuilder().setName("chaos-" + m.index).setData(yamlOf.get(m.index)).build()).getId());
+    });
     Map<Integer, String> workflowOf = new ConcurrentHashMap<>();
-    for (Machine m : machines) {
-      workflowOf.put(m.index, workflows.withDeadlineAfter(30, TimeUnit.SECONDS).createWorkflow(CreateRequest
-          .newBuilder().setTemplate(templateOf.get(m.index)).setHardware("{\"device_1\":\"" + m.mac + "\"}").build())
-          .getId());
-    }
+    allAtOnce(machines, m -> workflowOf.put(m.index, workflows.withDeadlineAfter(60, TimeUnit.SECONDS)
+        .createWorkflow(CreateRequest.newBuilder().setTemplate(templateOf.get(m.index))
+            .setHardware("{\"device_1\":\"" + m.mac + "\"}").build()).getId()));
     return workflowOf;
+  }
+
+  private static void allAtOnce(List<Machine> machines, java.util.function.Consumer<Machine> step)
+      throws InterruptedException {
+    List<Throwable> failed = new CopyOnWriteArrayList<>();
+    List<Thread> threads = machines.stream().map(m -> Thread.ofVirtual().start(() -> {
+      try {
+        step.accept(m);
+      } catch (RuntimeException e) {
+        failed.add(e);
+      }
+    })).toList();
+    for (Thread t : threads) {
+      t.join();
+    }
+    if (!failed.isEmpty()) {
+      throw new IllegalStateException("registering the machines failed: " + failed.getFirst(), failed.getFirst());
+    }
   }
 
   // ------------------------------------------------------------------------------------------- the faults
