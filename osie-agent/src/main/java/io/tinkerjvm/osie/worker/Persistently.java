@@ -20,6 +20,7 @@ final class Persistently {
 
   private final Duration first;
   private final Stopping stopping;
+  private final Runnable beforeRetry;
 
   /** Whether the agent is stopping, so that waiting ends. */
   interface Stopping {
@@ -33,9 +34,15 @@ final class Persistently {
     }
   }
 
-  Persistently(Duration first, Stopping stopping) {
+  /** @param beforeRetry runs before each new try (the runner resets the channel's own reconnect backoff there) */
+  Persistently(Duration first, Stopping stopping, Runnable beforeRetry) {
     this.first = first;
     this.stopping = stopping;
+    this.beforeRetry = beforeRetry;
+  }
+
+  Persistently(Duration first, Stopping stopping) {
+    this(first, stopping, () -> {});
   }
 
   private static final java.util.Set<Status.Code> FINAL = java.util.EnumSet.of(Status.Code.INVALID_ARGUMENT,
@@ -71,6 +78,7 @@ final class Persistently {
         }
         sleep(wait);
         wait = next(wait);
+        beforeRetry.run();
       }
     }
   }

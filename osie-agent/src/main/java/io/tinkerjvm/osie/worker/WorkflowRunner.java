@@ -32,7 +32,9 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +44,9 @@ import org.slf4j.LoggerFactory;
  * worker's contexts (WorkerContexts.Watch) where the server has one and polls GetWorkflowContexts where it
  * has not; it never exits on a failed action or a lost connection; a report is retried until it lands;
  * and before each workflow it reads the workflow's context afresh, so that after a restart it resumes at
- * the action tink-server has as current (a RUNNING one is run again: its container went with the agent).
+ * the action tink-server has as current. A RUNNING one is taken over, not run again: its container (named for
+ * the worker, workflow and action) outlived the agent, so the agent waits for it or reads how it ended, and
+ * starts the action only when nothing of it is there. What a run leaves goes only once its result is reported.
  */
 public final class WorkflowRunner implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(WorkflowRunner.class);
@@ -65,7 +69,7 @@ public final class WorkflowRunner implements Runnable {
     this.channel = channel;
     this.executor = executor;
     this.logs = logs;
-    this.persistently = new Persistently(config.retryInterval(), () -> stopping);
+    this.persistently = new Persistently(config.retryInterval(), () -> stopping, this::reconnectNow);
   }
 
   private WorkflowServiceGrpc.WorkflowServiceBlockingStub tink() {
@@ -76,8 +80,13 @@ public final class WorkflowRunner implements Runnable {
   public void run() {
     WorkflowContextRequest me = WorkflowContextRequest.newBuilder().setWorkerId(config.workerId()).build();
     Duration wait = config.retryInterval();
+    boolean swept = false;
     while (!stopping) {
       try {
+        if (!swept) {
+          sweepReportedRuns();
+          swept = true;
+        }
         if (streaming) {
           Context.CancellableContext call = Context.current().withCancellation();
           watching = call;
@@ -128,6 +137,7 @@ public final class WorkflowRunner implements Runnable {
           return;
         }
         wait = Persistently.next(wait);
+        reconnectNow();
       } catch (Persistently.StoppedException e) {
         return;
       } catch (RuntimeException e) {
@@ -157,19 +167,50 @@ public final class WorkflowRunner implements Runnable {
       return;
     }
     int start = StartIndex.of(ctx);
+    awaitEngine("workflow " + workflowId);
+    // what runs already reported left (the agent died before removing it) goes; the running action's stays
+    executor.sweep(workflowId, config.workerId(), start != StartIndex.ENDED && StartIndex.wasRunning(ctx, start)
+        ? start : -1);
     if (start == StartIndex.ENDED) {
       return;
     }
     for (int i = start; i < actions.size() && actions.get(i).getWorkerId().equals(config.workerId()) && !stopping;
         i++) {
-      if (!runAction(workflowId, actions.get(i), StartIndex.wasRunning(ctx, i))) {
+      if (!runAction(workflowId, i, actions.get(i), StartIndex.wasRunning(ctx, i))) {
         return;
       }
     }
   }
 
+  /**
+   * At start: for each workflow this worker's runs left containers in (an earlier agent was killed), removes
+   * those tink-server already has the result of, and keeps the one of a RUNNING action for its take-over.
+   */
+  private void sweepReportedRuns() {
+    Set<String> workflows;
+    try {
+      workflows = executor.workflowsWithRuns(config.workerId());
+    } catch (RuntimeException engineNotUp) {
+      // dockerd may start after the agent; then there is nothing of ours in it either
+      log.debug("no look for earlier runs: {}", engineNotUp.getMessage());
+      return;
+    }
+    for (String workflowId : workflows) {
+      int keep = -1;
+      try {
+        WorkflowContext ctx = persistently.call("GetWorkflowContext", () -> tink().getWorkflowContext(
+            GetRequest.newBuilder().setId(workflowId).build()));
+        int start = StartIndex.of(ctx);
+        keep = start != StartIndex.ENDED && StartIndex.wasRunning(ctx, start) ? start : -1;
+      } catch (StatusRuntimeException gone) {
+        log.info("workflow {} ({}): removing what its runs left", workflowId, gone.getStatus().getCode());
+      }
+      executor.sweep(workflowId, config.workerId(), keep);
+    }
+  }
+
   /** Runs one action and reports it; false when the workflow goes no further here. */
-  private boolean runAction(String workflowId, WorkflowAction action, boolean wasRunning) {
+  private boolean runAction(String workflowId, int index, WorkflowAction action, boolean wasRunning) {
     if (!SAFE_ID.matcher(workflowId).matches()) {
       log.error("workflow id '{}' is not usable as a folder name; skipping it", workflowId);
       return false;
@@ -179,9 +220,23 @@ public final class WorkflowRunner implements Runnable {
     if (before == null) {
       return false;
     }
-    writeFile(dir, before);
+    ActionSpec spec = new ActionSpec(workflowId, action.getTaskName(), action.getName(), action.getImage(),
+        Duration.ofSeconds(action.getTimeout()), action.getCommandList(), action.getEnvironmentList(),
+        action.getVolumesList(), action.getPid(), action.getOnTimeoutList(), action.getOnFailureList(), dir, index,
+        config.workerId());
     String what = "workflow " + workflowId + " action " + action.getTaskName() + "/" + action.getName();
-    log.info("{}: {} {}", what, wasRunning ? "running again after a restart" : "starting", action.getImage());
+    ActionExecutor.Trace left = ActionExecutor.Trace.NONE;
+    if (wasRunning) {
+      awaitEngine(what);
+      left = executor.trace(spec);
+    }
+    // a container that has started has read (and may be writing) /workflow/data: it is not written under it
+    if (left != ActionExecutor.Trace.RUNNING && left != ActionExecutor.Trace.EXITED) {
+      writeFile(dir, before);
+    }
+    log.info("{}: {} {}", what, !wasRunning ? "starting" : left == ActionExecutor.Trace.NONE
+        ? "starting again after a restart (it had not started)" : "taking over its " + left + " container after a "
+        + "restart", action.getImage());
     if (!report(workflowId, action, State.STATE_RUNNING, 0, wasRunning ? "Started execution again after the agent "
         + "restarted" : "Started execution")) {
       return false;
@@ -189,22 +244,20 @@ public final class WorkflowRunner implements Runnable {
     Deque<String> tail = new ArrayDeque<>();
     ActionResult result;
     awaitEngine(what);
+    Consumer<String> onLine = line -> {
+      if (config.captureActionLogs()) {
+        logs.line(workflowId, action.getTaskName(), action.getName(), line);
+      }
+      // called from docker-java's threads while this one waits
+      synchronized (tail) {
+        if (tail.size() == TAIL_LINES) {
+          tail.removeFirst();
+        }
+        tail.addLast(line.length() > TAIL_LINE_MAX ? line.substring(0, TAIL_LINE_MAX) + "…" : line);
+      }
+    };
     try {
-      result = executor.run(new ActionSpec(workflowId, action.getTaskName(), action.getName(), action.getImage(),
-          Duration.ofSeconds(action.getTimeout()), action.getCommandList(), action.getEnvironmentList(),
-          action.getVolumesList(), action.getPid(), action.getOnTimeoutList(), action.getOnFailureList(), dir),
-          line -> {
-            if (config.captureActionLogs()) {
-              logs.line(workflowId, action.getTaskName(), action.getName(), line);
-            }
-            // called from docker-java's threads while this one waits
-            synchronized (tail) {
-              if (tail.size() == TAIL_LINES) {
-                tail.removeFirst();
-              }
-              tail.addLast(line.length() > TAIL_LINE_MAX ? line.substring(0, TAIL_LINE_MAX) + "…" : line);
-            }
-          });
+      result = wasRunning ? executor.resume(spec, onLine) : executor.run(spec, onLine);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       stopping = true;
@@ -230,7 +283,15 @@ public final class WorkflowRunner implements Runnable {
       // before the SUCCESS report: the next action, maybe on another machine, starts on the new data
       sendData(workflowId, action, before, dir.resolve("data"));
     }
-    return report(workflowId, action, state, result.elapsed().toSeconds(), message) && state == State.STATE_SUCCESS;
+    boolean reported = report(workflowId, action, state, result.elapsed().toSeconds(), message);
+    // reported (or refused for good): the run's container has done its part; a crash before this line leaves
+    // it to the next agent's sweep
+    try {
+      executor.release(spec);
+    } catch (RuntimeException e) {
+      log.warn("{}: could not remove its container yet: {}", what, e.getMessage());
+    }
+    return reported && state == State.STATE_SUCCESS;
   }
 
   private boolean report(String workflowId, WorkflowAction action, State state, long seconds, String message) {
@@ -244,6 +305,18 @@ public final class WorkflowRunner implements Runnable {
       // the server said no (the workflow was deleted, timed out, or moved on): nothing to repeat
       log.warn("workflow {}: tink-server refused the {} report: {}", workflowId, state, refused.getStatus());
       return false;
+    }
+  }
+
+  /**
+   * The agent keeps its own backoff (retry interval doubling to 30 s); the channel's reconnect backoff (grpc's
+   * 1 s growing by 1.6 to 2 min) comes on top of it and, after tink-server was down for a while, kept a
+   * restarted server waiting for the agent's next real try. So each retry of ours asks the channel to
+   * connect now.
+   */
+  private void reconnectNow() {
+    if (channel instanceof io.grpc.ManagedChannel managed) {
+      managed.resetConnectBackoff();
     }
   }
 

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.StreamType;
+import io.tinkerjvm.osie.action.ActionExecutor;
 import io.tinkerjvm.osie.action.ActionResult;
 import io.tinkerjvm.osie.action.ActionResult.Outcome;
 import io.tinkerjvm.osie.action.ActionSpec;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DockerActionExecutorTest {
   private static final Duration MINUTE = Duration.ofMinutes(1);
   private static final int SYS_ADMIN_BIT = 21;
+  private static final String WORKER = "machine-1";
 
   private static Dockerd dockerd;
   private static Registry registry;
@@ -66,7 +68,9 @@ class DockerActionExecutorTest {
   }
 
   @AfterEach
-  void noContainerLeft() {
+  void noContainerLeftOnceReleased() {
+    executor.release(spec(List.of()).build());
+    executor.release(spec(List.of()).index(0).build());
     assertEquals(List.of(), dockerd.client().listContainersCmd().withShowAll(true).exec().stream()
         .map(c -> List.of(c.getNames()).toString() + " " + c.getStatus()).toList(), "containers left behind");
   }
@@ -276,25 +280,115 @@ class DockerActionExecutorTest {
   }
 
   @Test
-  void anInterruptRemovesTheRunningContainer() throws Exception {
+  void anInterruptLeavesTheRunningContainerToBeTakenOver(@TempDir Path out) throws Exception {
+    ActionSpec action = spec(List.of("sh", "-c", "echo ran >> /out/marker; sleep 2; exit 4")).volumes(out + ":/out")
+        .index(0).build();
     AtomicReference<Throwable> thrown = new AtomicReference<>();
     Thread runner = new Thread(() -> {
       try {
-        executor.run(spec(List.of("sleep", "30")).build(), lines::add);
+        executor.run(action, lines::add);
       } catch (Throwable t) {
         thrown.set(t);
       }
     });
     runner.start();
-    long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (dockerd.client().listContainersCmd().exec().isEmpty() && System.nanoTime() < until) {
-      Thread.sleep(20);
-    }
+    awaitMarker(out);
     runner.interrupt();
     runner.join(Duration.ofSeconds(20));
-
     assertFalse(runner.isAlive());
     assertTrue(thrown.get() instanceof InterruptedException, String.valueOf(thrown.get()));
+    assertEquals(ActionExecutor.Trace.RUNNING, executor.trace(action));
+
+    // a new agent (a new executor) finds it running, waits for it, and reports its exit code
+    try (DockerActionExecutor next = newExecutor()) {
+      ActionResult result = next.resume(action, lines::add);
+      assertEquals(Outcome.FAILED, result.outcome(), result.message());
+      assertEquals(4, result.exitCode());
+    }
+    assertEquals(List.of("ran"), Files.readAllLines(out.resolve("marker")), "the action ran once");
+  }
+
+  @Test
+  void anActionThatExitedBeforeItsReportIsReportedWithoutRunningAgain(@TempDir Path out) throws Exception {
+    ActionSpec action = spec(List.of("sh", "-c", "echo ran >> /out/marker; echo its last words; exit 5"))
+        .volumes(out + ":/out").index(0).build();
+    assertEquals(5, executor.run(action, lines::add).exitCode());
+    assertEquals(ActionExecutor.Trace.EXITED, executor.trace(action), "kept until released");
+
+    try (DockerActionExecutor next = newExecutor()) {
+      ActionResult result = next.resume(action, lines::add);
+      assertEquals(Outcome.FAILED, result.outcome());
+      assertEquals("exit status 5: its last words", result.message());
+    }
+    assertEquals(List.of("ran"), Files.readAllLines(out.resolve("marker")));
+  }
+
+  @Test
+  void aContainerCreatedButNotStartedIsStartedOnce(@TempDir Path out) throws Exception {
+    ActionSpec action = spec(List.of("sh", "-c", "echo ran >> /out/marker")).volumes(out + ":/out").index(0).build();
+    // what an agent killed between create and start leaves: the run's container, never started
+    dockerd.cli(null, "create", "--name", DockerActionExecutor.containerName(action, DockerActionExecutor.ROLE_ACTION),
+        "--label", DockerActionExecutor.LABEL_WORKFLOW + "=" + action.workflowId(),
+        "--label", DockerActionExecutor.LABEL_WORKER + "=" + action.workerId(),
+        "--label", DockerActionExecutor.LABEL_INDEX + "=0", "-v", out + ":/out",
+        registry.address() + "/busybox:latest", "sh", "-c", "echo ran >> /out/marker");
+    assertEquals(ActionExecutor.Trace.CREATED, executor.trace(action));
+    assertFalse(Files.exists(out.resolve("marker")));
+
+    ActionResult result = executor.resume(action, lines::add);
+    assertEquals(Outcome.SUCCESS, result.outcome(), result.message());
+    assertEquals(List.of("ran"), Files.readAllLines(out.resolve("marker")));
+  }
+
+  @Test
+  void resumingARunThatLeftNothingRunsTheAction(@TempDir Path out) throws Exception {
+    ActionSpec action = spec(List.of("sh", "-c", "echo ran >> /out/marker")).volumes(out + ":/out").index(0).build();
+    assertEquals(ActionExecutor.Trace.NONE, executor.trace(action));
+    assertEquals(Outcome.SUCCESS, executor.resume(action, lines::add).outcome());
+    assertEquals(List.of("ran"), Files.readAllLines(out.resolve("marker")));
+  }
+
+  @Test
+  void aFreshRunReplacesWhatAReportedRunLeft(@TempDir Path out) throws Exception {
+    // a retried action (retries: n) runs again: the first attempt's container was reported, not taken over
+    ActionSpec action = spec(List.of("sh", "-c", "echo ran >> /out/marker")).volumes(out + ":/out").index(0).build();
+    executor.run(action, lines::add);
+    executor.run(action, lines::add);
+    assertEquals(List.of("ran", "ran"), Files.readAllLines(out.resolve("marker")));
+  }
+
+  @Test
+  void aSweepKeepsOnlyTheRunningActionsContainerAndNeverAnotherWorkers() throws Exception {
+    ActionSpec first = spec(List.of("true")).index(0).build();
+    ActionSpec second = spec(List.of("true")).index(1).build();
+    ActionSpec otherWorker = new ActionSpec("wf-1", "os-install", "step", "busybox:latest", MINUTE,
+        List.of("true"), List.of(), List.of(), "", List.of(), List.of(), workflowDir, 0, "another-machine");
+    executor.run(first, lines::add);
+    executor.run(second, lines::add);
+    executor.run(otherWorker, lines::add);
+    assertEquals(java.util.Set.of("wf-1"), executor.workflowsWithRuns(WORKER));
+
+    executor.sweep("wf-1", WORKER, 1);
+    assertEquals(ActionExecutor.Trace.NONE, executor.trace(first));
+    assertEquals(ActionExecutor.Trace.EXITED, executor.trace(second));
+    assertEquals(0, executor.removeLeftovers(), "containers that name a worker are not leftovers");
+    executor.sweep("wf-1", WORKER, -1);
+    assertEquals(ActionExecutor.Trace.NONE, executor.trace(second));
+    assertEquals(ActionExecutor.Trace.EXITED, executor.trace(otherWorker), "another worker's run is its own");
+    executor.release(otherWorker);
+  }
+
+  private static DockerActionExecutor newExecutor() {
+    return new DockerActionExecutor(dockerd.host(), registry.address(), Registry.USER, Registry.PASSWORD,
+        PrivilegeMode.AUTO);
+  }
+
+  private static void awaitMarker(Path out) throws InterruptedException {
+    long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!Files.exists(out.resolve("marker")) && System.nanoTime() < until) {
+      Thread.sleep(20);
+    }
+    assertTrue(Files.exists(out.resolve("marker")), "the action never started");
   }
 
   @Test
@@ -353,6 +447,7 @@ class DockerActionExecutorTest {
     private String pid = "";
     private List<String> onTimeout = List.of();
     private List<String> onFailure = List.of();
+    private int index = -1;
 
     Spec(List<String> command) {
       this.command = command;
@@ -388,6 +483,11 @@ class DockerActionExecutorTest {
       return this;
     }
 
+    Spec index(int value) {
+      index = value;
+      return this;
+    }
+
     Spec onFailure(String... value) {
       onFailure = List.of(value);
       return this;
@@ -395,7 +495,7 @@ class DockerActionExecutorTest {
 
     ActionSpec build() {
       return new ActionSpec("wf-1", "os-install", "step", image, timeout, command, env, volumes, pid, onTimeout,
-          onFailure, workflowDir);
+          onFailure, workflowDir, index, WORKER);
     }
   }
 }
