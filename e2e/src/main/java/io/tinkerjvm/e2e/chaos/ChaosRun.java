@@ -152,13 +152,14 @@ public final class ChaosRun {
           "http://127.0.0.1:" + tinkHttp + "/healthz");
       Service pbnj = new Service("pbnj", () -> launcher.start("pbnj", Map.of(), launcher.java("pbnj",
           "io.tinkerjvm.pbnj.Pbnj", "128m", List.of("--bind-address=127.0.0.1", "--grpc-port=" + pbnjGrpc,
-              "--http-port=" + pbnjHttp))), "http://127.0.0.1:" + pbnjHttp + "/healthz");
+              "--http-port=" + pbnjHttp, "--data-dir=" + work.resolve("tink-data")))), "http://127.0.0.1:" + pbnjHttp + "/healthz");
       String registry = docker.registry;
       Service boots = new Service("boots", () -> launcher.start("boots", Map.of(), launcher.java("boots",
           "io.tinkerjvm.boots.Boots", "128m", List.of("--bind-address=127.0.0.1", "--public-ip=127.0.0.1",
               "--dhcp-mode=off", "--http-port=" + bootsHttp, "--tftp-port=" + bootsTftp, "--syslog-port=" + bootsSyslog,
               "--syslog-host=127.0.0.1:" + bootsSyslog, "--ipxe-dir=/usr/lib/ipxe",
-              "--tinkerbell-grpc-authority=127.0.0.1:" + tinkGrpc, "--docker-registry=" + registry))),
+              "--tinkerbell-grpc-authority=127.0.0.1:" + tinkGrpc, "--docker-registry=" + registry,
+              "--data-dir=" + work.resolve("tink-data")))),
           "http://127.0.0.1:" + bootsHttp + "/healthz");
       services.addAll(List.of(tink, pbnj, boots));
       for (Service s : services) {
@@ -183,7 +184,7 @@ public final class ChaosRun {
       Machine.AgentJvm agentJvm = Machine.AgentJvm.trained(launcher, work, "127.0.0.1:" + tinkGrpc, docker.host());
       say("agents start from jars " + (agentJvm.aotCache() != null ? "with an AOT cache from a training run"
           : "without an AOT cache (the training run wrote none)"));
-      channel = Launcher.channel("127.0.0.1:" + tinkGrpc);
+      channel = Launcher.channel("127.0.0.1:" + tinkGrpc, work.resolve("tink-data/tls"));
       Map<Integer, String> workflowOf = register(channel, machines, bmcPassword);
       long created = System.currentTimeMillis();
       say(workflowOf.size() + " workflows created at once; machines power on, agents start, the faults begin");

@@ -1,7 +1,7 @@
 package io.tinkerjvm.e2e.chaos;
 
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
+import io.tinkerjvm.runtime.tls.Tls;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -101,9 +101,13 @@ final class Launcher implements AutoCloseable {
     return command;
   }
 
-  /** A plaintext channel to a service on loopback (TLS comes with the lead's change, here). */
-  static ManagedChannel channel(String authority) {
-    return Grpc.newChannelBuilder(authority, InsecureChannelCredentials.create()).build();
+  /**
+   * A channel to a service on loopback as an operator's tool on the host opens it: TLS trusting the CA the
+   * services made in {@code tlsDir}, with a client certificate issued from it.
+   */
+  static ManagedChannel channel(String authority, Path tlsDir) {
+    return Grpc.newChannelBuilder(authority,
+        new Tls.ClientSettings(true, tlsDir, null, null, null).open("chaos").credentials()).build();
   }
 
   /** Runs a short command to its end; its output, or an exception naming it when it fails. */

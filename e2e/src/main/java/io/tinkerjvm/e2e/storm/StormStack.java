@@ -2,7 +2,8 @@ package io.tinkerjvm.e2e.storm;
 
 import io.grpc.ClientInterceptor;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
+import io.grpc.ChannelCredentials;
+import io.tinkerjvm.runtime.tls.Tls;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
@@ -17,11 +18,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +40,8 @@ final class StormStack implements AutoCloseable {
 
   private final Path repo;
   private final Path work;
+  /** The stack's CA folder, once it started: every channel trusts its ca.pem. */
+  private static volatile Path tlsDir;
   private final String java;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final Map<String, Process> services = new LinkedHashMap<>();
@@ -73,24 +73,23 @@ final class StormStack implements AutoCloseable {
   /** Starts the three services and waits until each answers its health check. */
   void start() throws IOException {
     Files.createDirectories(work.resolve("logs"));
-    Path key = work.resolve("machine.key");
-    byte[] raw = new byte[32];
-    new SecureRandom().nextBytes(raw);
-    Files.writeString(key, Base64.getEncoder().encodeToString(raw) + "\n");
-    Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+    // one data folder, as on one provisioner host: the CA every gRPC port's certificate comes from, and the
+    // machine key Boots mints each boot's credential with and tink-server and Hegel check it with
+    String data = "--data-dir=" + work.resolve("tink-data");
+    tlsDir = work.resolve("tink-data/tls");
 
     launch("tink-server", "tink-server", "io.tinkerjvm.tink.TinkServer",
         "--bind-address=" + HOST, "--grpc-port=" + tinkGrpcPort, "--http-port=" + tinkHttpPort,
-        "--data-dir=" + work.resolve("tink-data"));
+        data);
     awaitHealthy("tink-server", "http://" + HOST + ":" + tinkHttpPort + "/healthz", Duration.ofSeconds(120));
     launch("boots", "boots", "io.tinkerjvm.boots.Boots",
         "--public-ip=" + HOST, "--bind-address=" + HOST, "--dhcp-mode=reservation",
         "--dhcp-port=" + dhcpPort, "--tftp-port=" + tftpPort, "--http-port=" + bootsHttpPort,
         "--syslog-port=" + syslogPort, "--ipxe-dir=/usr/lib/ipxe",
-        "--tinkerbell-grpc-authority=" + tinkAuthority(), "--machine-key-file=" + key);
+        "--tinkerbell-grpc-authority=" + tinkAuthority(), data);
     launch("hegel", "hegel", "io.tinkerjvm.hegel.Hegel",
         "--http-address=" + HOST, "--http-port=" + hegelPort,
-        "--tinkerbell-grpc-authority=" + tinkAuthority(), "--machine-key-file=" + key);
+        "--tinkerbell-grpc-authority=" + tinkAuthority(), data);
     awaitHealthy("boots", "http://" + HOST + ":" + bootsHttpPort + "/healthz", Duration.ofSeconds(60));
     awaitHealthy("hegel", "http://" + HOST + ":" + hegelPort + "/healthz", Duration.ofSeconds(60));
   }
@@ -135,7 +134,12 @@ final class StormStack implements AutoCloseable {
    * {@code authorization: Bearer <credential>}.
    */
   static ManagedChannel channel(String authority, String credential) {
-    var builder = Grpc.newChannelBuilder(authority, InsecureChannelCredentials.create());
+    // TLS trusting the stack's CA. A machine (with a credential) presents no certificate, as in the OSIE;
+    // the harness's own calls present one issued from the CA, as an operator's tool on the host does
+    Tls.ClientSettings settings = new Tls.ClientSettings(true, tlsDir, tlsDir.resolve("ca.pem"), null, null);
+    ChannelCredentials creds = credential != null ? new Tls.Client(true, tlsDir.resolve("ca.pem"), null, null).credentials()
+        : settings.open("storm-admin").credentials();
+    var builder = Grpc.newChannelBuilder(authority, creds);
     if (credential != null) {
       Metadata headers = new Metadata();
       headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + credential);
