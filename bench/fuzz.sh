@@ -29,14 +29,20 @@ LOG_DIR=${FUZZ_LOG_DIR:-target/fuzz-logs}
 JAVA_HOME=${JAVA_HOME:-$(./tinkerjvm java-home)}
 export JAVA_HOME
 
-# module  Class#method  max input length (bytes; libFuzzer's default is 4096)
+# module  Class#method  max input length (bytes; libFuzzer's default is 4096)  classes to instrument
+# Jazzer instruments only the project's own classes unless told; the libraries our parsers hand bytes to
+# (dhcp4java, Jackson, SnakeYAML, protobuf's JsonFormat and Gson) are instrumented too, so that coverage
+# guides the fuzzer through their parsing as well: an exception they throw is one our code must catch.
+OURS='io.tinkerjvm.**'
+JSON_LIBS='com.fasterxml.jackson.**:com.google.protobuf.util.**:com.google.gson.**'
 TARGETS=(
-  "boots io.tinkerjvm.boots.dhcp.DhcpCodecFuzzTest#decode 1600"
-  "boots io.tinkerjvm.boots.tftp.TftpCodecFuzzTest#decode 4096"
-  "boots io.tinkerjvm.boots.syslog.SyslogParserFuzzTest#parse 8400"
-  "tink-model io.tinkerjvm.tink.template.TemplateFuzzTest#templateDocument 4096"
-  "tink-model io.tinkerjvm.tink.template.TemplateFuzzTest#goTemplate 4096"
-  "tink-model io.tinkerjvm.tink.hardware.HardwareFuzzTest#pushedHardware 4096"
+  "boots io.tinkerjvm.boots.dhcp.DhcpCodecFuzzTest#decode 1600 $OURS:org.dhcp4java.**"
+  "boots io.tinkerjvm.boots.dhcp.DhcpCodecFuzzTest#answer 1600 $OURS:org.dhcp4java.**"
+  "boots io.tinkerjvm.boots.tftp.TftpCodecFuzzTest#decode 4096 $OURS"
+  "boots io.tinkerjvm.boots.syslog.SyslogParserFuzzTest#parse 8400 $OURS"
+  "tink-model io.tinkerjvm.tink.template.TemplateFuzzTest#templateDocument 4096 $OURS:$JSON_LIBS:org.yaml.snakeyaml.**"
+  "tink-model io.tinkerjvm.tink.template.TemplateFuzzTest#goTemplate 4096 $OURS:$JSON_LIBS:org.yaml.snakeyaml.**"
+  "tink-model io.tinkerjvm.tink.hardware.HardwareFuzzTest#pushedHardware 4096 $OURS:$JSON_LIBS"
 )
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -45,13 +51,14 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 mkdir -p "$LOG_DIR"
 
-# One place that starts a fuzz run: module, Class#method, max_len, log file.
+# One place that starts a fuzz run: module, Class#method, max_len, instrumentation globs, log file.
 run_target() {
-  local module=$1 test=$2 max_len=$3 log=$4
+  local module=$1 test=$2 max_len=$3 instrument=$4 log=$5
   JAZZER_FUZZ=1 unshare -n ./mvnw -o -q -B -pl "$module" -am test \
     -Dtest="$test" -Dsurefire.failIfNoSpecifiedTests=false \
     -Dfuzz.argLine="-Xmx$HEAP" \
     -Djunit.jupiter.execution.timeout.mode=disabled \
+    -Djazzer.instrument="$instrument" \
     -Djazzer.internal.arg.0=fuzz \
     -Djazzer.internal.arg.1=-max_total_time="$SECONDS_PER_TARGET" \
     -Djazzer.internal.arg.2=-timeout="$TIMEOUT" \
@@ -63,12 +70,12 @@ run_target() {
 printf '%-58s %6s %10s %8s %5s %s\n' target seconds execs execs/s cov findings
 status=0
 for entry in "${TARGETS[@]}"; do
-  read -r module test max_len <<<"$entry"
+  read -r module test max_len instrument <<<"$entry"
   [[ -z "$FILTER" || "$module $test" == *"$FILTER"* ]] || continue
   log="$LOG_DIR/${test##*.}.log"
   start=$(date +%s)
   rc=0
-  run_target "$module" "$test" "$max_len" "$log" || rc=$?
+  run_target "$module" "$test" "$max_len" "$instrument" "$log" || rc=$?
   took=$(( $(date +%s) - start ))
   # libFuzzer's own figures: executed units and their rate, from the final stats (or the last status line)
   execs=$(grep -a 'stat::number_of_executed_units' "$log" | tail -1 | awk '{print $2}')

@@ -25,6 +25,11 @@ class SyslogParserFuzzTest {
       assertNotNull(e.getMessage());
       return;
     }
+    int close = 1;
+    while (datagram[close] != '>') {
+      assertTrue(datagram[close] >= '0' && datagram[close] <= '9', "a <PRI> that is not ASCII digits was taken");
+      close++;
+    }
     assertTrue(m.facility() >= 0 && m.facility() <= 23, "facility " + m.facility());
     assertTrue(m.severity() >= 0 && m.severity() <= 7, "severity " + m.severity());
     assertNotNull(m.severityName());

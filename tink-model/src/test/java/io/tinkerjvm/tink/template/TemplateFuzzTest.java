@@ -7,6 +7,8 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.tinkerjvm.runtime.errors.InvalidArgumentException;
+import io.tinkerjvm.tink.workflow.WorkflowPlan;
+import io.tinkerjvm.tink.workflow.WorkflowPlanner;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,6 +37,11 @@ class TemplateFuzzTest {
     HARDWARE.put("none", null);
   }
 
+  private static final String HARDWARE_JSON = """
+      {"device_1": "08:00:27:00:00:01", "device_2": "192.168.1.5", "disk": {"path": "/dev/nvme0n1", "count": 2},
+       "empty": "", "n": 3, "ratio": 1.5, "uefi": true, "list": ["a", "b"], "none": null}""";
+  private static final WorkflowPlanner PLANNER = new WorkflowPlanner((worker, task) -> "5b1b3a52-57b4-4d8e-8f42-2b1e5c7d0a33");
+
   /** The document check tink-server runs on `template create`, and the stored document written back out. */
   @FuzzTest
   @Timeout(10)
@@ -52,7 +59,10 @@ class TemplateFuzzTest {
     assertEquals(doc, TemplateDocument.parse(YAML_WRITER.writeValueAsString(doc)));
   }
 
-  /** Parse and render a template as workflow creation does, then read the result as a template document. */
+  /**
+   * What `tink workflow create` does with a stored template and a hardware map: parse and render the template, read
+   * the result as a template document, merge each action's environment and volumes ({@link WorkflowPlanner#plan}).
+   */
   @FuzzTest
   @Timeout(10)
   void goTemplate(byte[] input) {
@@ -68,11 +78,15 @@ class TemplateFuzzTest {
     if (!source.contains("{{")) {
       assertEquals(source, rendered, "text without actions changed");
     }
+    WorkflowPlan plan;
     try {
-      TemplateDocument.parse(rendered);
+      plan = PLANNER.plan(source, HARDWARE_JSON);
     } catch (InvalidArgumentException e) {
       assertClear(e);
+      return;
     }
+    assertEquals(rendered, plan.renderedTemplate());
+    assertEquals(plan, PLANNER.plan(source, HARDWARE_JSON), "planning is not deterministic");
   }
 
   static void assertClear(InvalidArgumentException e) {
