@@ -29,20 +29,20 @@ LOG_DIR=${FUZZ_LOG_DIR:-target/fuzz-logs}
 JAVA_HOME=${JAVA_HOME:-$(./tinkerjvm java-home)}
 export JAVA_HOME
 
-# module  Class#method  max input length (bytes; libFuzzer's default is 4096)  classes to instrument
+# module  Class#method  max input length (bytes; libFuzzer's default is 4096)  classes to instrument (globs, commas)
 # Jazzer instruments only the project's own classes unless told; the libraries our parsers hand bytes to
 # (dhcp4java, Jackson, SnakeYAML, protobuf's JsonFormat and Gson) are instrumented too, so that coverage
 # guides the fuzzer through their parsing as well: an exception they throw is one our code must catch.
 OURS='io.tinkerjvm.**'
-JSON_LIBS='com.fasterxml.jackson.**:com.google.protobuf.util.**:com.google.gson.**'
+JSON_LIBS='com.fasterxml.jackson.**,com.google.protobuf.util.**,com.google.gson.**'
 TARGETS=(
-  "boots io.tinkerjvm.boots.dhcp.DhcpCodecFuzzTest#decode 1600 $OURS:org.dhcp4java.**"
-  "boots io.tinkerjvm.boots.dhcp.DhcpCodecFuzzTest#answer 1600 $OURS:org.dhcp4java.**"
+  "boots io.tinkerjvm.boots.dhcp.DhcpCodecFuzzTest#decode 1600 $OURS,org.dhcp4java.**"
+  "boots io.tinkerjvm.boots.dhcp.DhcpCodecFuzzTest#answer 1600 $OURS,org.dhcp4java.**"
   "boots io.tinkerjvm.boots.tftp.TftpCodecFuzzTest#decode 4096 $OURS"
   "boots io.tinkerjvm.boots.syslog.SyslogParserFuzzTest#parse 8400 $OURS"
-  "tink-model io.tinkerjvm.tink.template.TemplateFuzzTest#templateDocument 4096 $OURS:$JSON_LIBS:org.yaml.snakeyaml.**"
-  "tink-model io.tinkerjvm.tink.template.TemplateFuzzTest#goTemplate 4096 $OURS:$JSON_LIBS:org.yaml.snakeyaml.**"
-  "tink-model io.tinkerjvm.tink.hardware.HardwareFuzzTest#pushedHardware 4096 $OURS:$JSON_LIBS"
+  "tink-model io.tinkerjvm.tink.template.TemplateFuzzTest#templateDocument 4096 $OURS,$JSON_LIBS,org.yaml.snakeyaml.**"
+  "tink-model io.tinkerjvm.tink.template.TemplateFuzzTest#goTemplate 4096 $OURS,$JSON_LIBS,org.yaml.snakeyaml.**"
+  "tink-model io.tinkerjvm.tink.hardware.HardwareFuzzTest#pushedHardware 4096 $OURS,$JSON_LIBS"
 )
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -78,12 +78,12 @@ for entry in "${TARGETS[@]}"; do
   run_target "$module" "$test" "$max_len" "$instrument" "$log" || rc=$?
   took=$(( $(date +%s) - start ))
   # libFuzzer's own figures: executed units and their rate, from the final stats (or the last status line)
-  execs=$(grep -a 'stat::number_of_executed_units' "$log" | tail -1 | awk '{print $2}')
-  rate=$(grep -a 'stat::average_exec_per_sec' "$log" | tail -1 | awk '{print $2}')
+  execs=$(grep -a 'stat::number_of_executed_units' "$log" | tail -1 | awk '{print $2}' || true)
+  rate=$(grep -a 'stat::average_exec_per_sec' "$log" | tail -1 | awk '{print $2}' || true)
   last=$(grep -aE '^#[0-9]+' "$log" | tail -1 || true)
-  [ -n "$execs" ] || execs=$(sed -E 's/^#([0-9]+).*/\1/' <<<"$last")
-  [ -n "$rate" ] || rate=$(grep -oE 'exec/s: [0-9]+' <<<"$last" | awk '{print $2}')
-  cov=$(grep -oE 'cov: [0-9]+' <<<"$last" | awk '{print $2}')
+  [ -n "$execs" ] || execs=$(sed -nE 's/^#([0-9]+).*/\1/p' <<<"$last")
+  [ -n "$rate" ] || rate=$(grep -oE 'exec/s: [0-9]+' <<<"$last" | awk '{print $2}' || true)
+  cov=$(grep -oE 'cov: [0-9]+' <<<"$last" | awk '{print $2}' || true)
   findings=$(grep -aoE 'Test unit written to [^ ]+' "$log" | awk '{print $5}' | tr '\n' ' ' || true)
   if [ "$rc" -ne 0 ] && [ -z "$findings" ]; then
     findings="test failed (rc $rc), see $log"

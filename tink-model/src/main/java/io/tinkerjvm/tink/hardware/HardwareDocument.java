@@ -56,7 +56,9 @@ public record HardwareDocument(UUID id, Hardware hardware, List<String> macs, Li
     try {
       PARSER.merge(node.toString(), b);
     } catch (InvalidProtocolBufferException e) {
-      throw new InvalidArgumentException(source + ": " + e.getMessage());
+      // JsonFormat gives no message for some wrong types, e.g. a list where a string belongs
+      String why = e.getMessage() == null ? "a field holds a list or object where a value belongs" : e.getMessage();
+      throw new InvalidArgumentException(source + ": " + why);
     }
     return b.build();
   }
@@ -94,6 +96,10 @@ public record HardwareDocument(UUID id, Hardware hardware, List<String> macs, Li
       // read here, so that the CLI refuses a bad metadata.bmc before it pushes any record
       bmc = BmcSpec.from(node);
       JsonNode addresses = node.path("instance").path("ip_addresses");
+      if (!addresses.isMissingNode() && !addresses.isNull() && !addresses.isArray()) {
+        // size() of an object counts its keys, and get(i) of an object is null
+        throw new InvalidArgumentException("metadata.instance.ip_addresses must be a list of {\"address\": ...}");
+      }
       for (int i = 0; i < addresses.size(); i++) {
         String address = addresses.get(i).path("address").asText("");
         if (!address.isEmpty()) {

@@ -64,5 +64,6 @@ class HardwareFuzzTest {
 
   static void assertClear(InvalidArgumentException e) {
     assertTrue(e.getMessage() != null && !e.getMessage().isBlank(), "a refusal without a reason");
+    assertFalse(e.getMessage().endsWith(": null"), "a refusal without a reason: " + e.getMessage());
   }
 }

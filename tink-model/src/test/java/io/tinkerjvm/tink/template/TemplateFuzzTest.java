@@ -57,6 +57,23 @@ class TemplateFuzzTest {
     }
     // A document that passed, written out as YAML, parses to the same document.
     assertEquals(doc, TemplateDocument.parse(YAML_WRITER.writeValueAsString(doc)));
+    // and it holds no null list entry, which the planner and the workflow protos cannot take
+    for (TemplateDocument.Task task : doc.tasks()) {
+      assertNoNull(task.volumes());
+      for (TemplateDocument.Action action : task.actions()) {
+        for (List<String> list : List.of(TemplateDocument.orEmpty(action.volumes()),
+            TemplateDocument.orEmpty(action.command()), TemplateDocument.orEmpty(action.onTimeout()),
+            TemplateDocument.orEmpty(action.onFailure()))) {
+          assertNoNull(list);
+        }
+      }
+    }
+  }
+
+  private static void assertNoNull(List<String> list) {
+    if (list != null) {
+      assertTrue(list.stream().allMatch(java.util.Objects::nonNull), "a stored template holds a null entry: " + list);
+    }
   }
 
   /**
