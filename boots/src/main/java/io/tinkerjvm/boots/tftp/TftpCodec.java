@@ -51,7 +51,12 @@ public final class TftpCodec {
       }
       case TftpPacket.OACK -> {
         int[] at = {2};
-        yield new TftpPacket.OptionAck(options(b, length, at));
+        Map<String, String> options = options(b, length, at);
+        if (options.isEmpty()) {
+          // RFC 2347: an OACK acknowledges options. Only empty names ("\0\0") were here, and they are dropped.
+          throw new Malformed("OACK without options");
+        }
+        yield new TftpPacket.OptionAck(options);
       }
       default -> throw new Malformed("unknown opcode " + opcode);
     };
