@@ -41,7 +41,8 @@ public final class SyslogParser {
     }
     int pri;
     try {
-      if (!s.substring(1, close).chars().allMatch(Character::isDigit)) {
+      // RFC 5424's PRIVAL is ASCII digits; Character.isDigit and parseInt would also take "<١٣>" as 13
+      if (!s.substring(1, close).chars().allMatch(c -> c >= '0' && c <= '9')) {
         throw new NumberFormatException();
       }
       pri = Integer.parseInt(s.substring(1, close));

@@ -6,7 +6,11 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** TFTP bytes to packets and back. Pure: every malformed input becomes a {@link Malformed} with the reason. */
+/**
+ * TFTP bytes to packets and back. Pure: every malformed input becomes a {@link Malformed} with the reason. Strings
+ * (file names, modes, options, error messages) are read and written byte for byte (ISO-8859-1): RFC 1350 asks for
+ * netascii, but a client may send any byte, and a lossy charset would turn two different names into one.
+ */
 public final class TftpCodec {
   /** RFC 2348's largest block size; a datagram above this plus the header is never a valid packet. */
   public static final int MAX_BLOCK_SIZE = 65464;
@@ -47,7 +51,12 @@ public final class TftpCodec {
       }
       case TftpPacket.OACK -> {
         int[] at = {2};
-        yield new TftpPacket.OptionAck(options(b, length, at));
+        Map<String, String> options = options(b, length, at);
+        if (options.isEmpty()) {
+          // RFC 2347: an OACK acknowledges options. Only empty names ("\0\0") were here, and they are dropped.
+          throw new Malformed("OACK without options");
+        }
+        yield new TftpPacket.OptionAck(options);
       }
       default -> throw new Malformed("unknown opcode " + opcode);
     };
@@ -89,7 +98,7 @@ public final class TftpCodec {
       throw new Malformed(what + " is longer than " + MAX_STRING + " bytes");
     }
     at[0] = end + 1;
-    return new String(b, start, end - start, StandardCharsets.US_ASCII);
+    return new String(b, start, end - start, StandardCharsets.ISO_8859_1);
   }
 
   private static int u16(byte[] b, int i) {
@@ -106,24 +115,24 @@ public final class TftpCodec {
 
   public static void writeError(ByteBuf out, int code, String message) {
     out.writeShort(TftpPacket.ERROR).writeShort(code);
-    out.writeBytes(message.getBytes(StandardCharsets.US_ASCII)).writeByte(0);
+    out.writeBytes(message.getBytes(StandardCharsets.ISO_8859_1)).writeByte(0);
   }
 
   public static void writeOptionAck(ByteBuf out, Map<String, String> options) {
     out.writeShort(TftpPacket.OACK);
     options.forEach((k, v) -> {
-      out.writeBytes(k.getBytes(StandardCharsets.US_ASCII)).writeByte(0);
-      out.writeBytes(v.getBytes(StandardCharsets.US_ASCII)).writeByte(0);
+      out.writeBytes(k.getBytes(StandardCharsets.ISO_8859_1)).writeByte(0);
+      out.writeBytes(v.getBytes(StandardCharsets.ISO_8859_1)).writeByte(0);
     });
   }
 
   public static void writeRequest(ByteBuf out, boolean write, String filename, String mode, Map<String, String> options) {
     out.writeShort(write ? TftpPacket.WRQ : TftpPacket.RRQ);
-    out.writeBytes(filename.getBytes(StandardCharsets.US_ASCII)).writeByte(0);
-    out.writeBytes(mode.getBytes(StandardCharsets.US_ASCII)).writeByte(0);
+    out.writeBytes(filename.getBytes(StandardCharsets.ISO_8859_1)).writeByte(0);
+    out.writeBytes(mode.getBytes(StandardCharsets.ISO_8859_1)).writeByte(0);
     options.forEach((k, v) -> {
-      out.writeBytes(k.getBytes(StandardCharsets.US_ASCII)).writeByte(0);
-      out.writeBytes(v.getBytes(StandardCharsets.US_ASCII)).writeByte(0);
+      out.writeBytes(k.getBytes(StandardCharsets.ISO_8859_1)).writeByte(0);
+      out.writeBytes(v.getBytes(StandardCharsets.ISO_8859_1)).writeByte(0);
     });
   }
 }

@@ -56,7 +56,9 @@ public record HardwareDocument(UUID id, Hardware hardware, List<String> macs, Li
     try {
       PARSER.merge(node.toString(), b);
     } catch (InvalidProtocolBufferException e) {
-      throw new InvalidArgumentException(source + ": " + e.getMessage());
+      // JsonFormat gives no message for some wrong types, e.g. a list where a string belongs
+      String why = e.getMessage() == null ? "a field holds a list or object where a value belongs" : e.getMessage();
+      throw new InvalidArgumentException(source + ": " + why);
     }
     return b.build();
   }
@@ -94,6 +96,10 @@ public record HardwareDocument(UUID id, Hardware hardware, List<String> macs, Li
       // read here, so that the CLI refuses a bad metadata.bmc before it pushes any record
       bmc = BmcSpec.from(node);
       JsonNode addresses = node.path("instance").path("ip_addresses");
+      if (!addresses.isMissingNode() && !addresses.isNull() && !addresses.isArray()) {
+        // size() of an object counts its keys, and get(i) of an object is null
+        throw new InvalidArgumentException("metadata.instance.ip_addresses must be a list of {\"address\": ...}");
+      }
       for (int i = 0; i < addresses.size(); i++) {
         String address = addresses.get(i).path("address").asText("");
         if (!address.isEmpty()) {
@@ -136,16 +142,38 @@ public record HardwareDocument(UUID id, Hardware hardware, List<String> macs, Li
   /** A literal IPv4 or IPv6 address in canonical form; host names are refused, never resolved. */
   public static String normalizeIp(String value, String field) {
     String v = value.trim();
-    boolean v4 = IPV4.matcher(v).matches();
-    boolean v6 = v.indexOf(':') >= 0 && v.matches("^[0-9a-fA-F:.]+$");
-    if (v4 || v6) {
-      try {
-        return InetAddress.getByName(v).getHostAddress();
-      } catch (UnknownHostException e) {
-        // fall through to the error below
+    try {
+      if (IPV4.matcher(v).matches()) {
+        byte[] octets = ipv4Octets(v);
+        if (octets != null) {
+          return InetAddress.getByAddress(octets).getHostAddress();
+        }
+      } else if (v.indexOf(':') >= 0 && v.matches("^[0-9a-fA-F:.]+$")) {
+        // In brackets the JDK parses an IPv6 literal or fails; bare, a string it cannot parse (".::1") is
+        // looked up in DNS.
+        return InetAddress.getByName("[" + v + "]").getHostAddress();
       }
+    } catch (UnknownHostException e) {
+      // fall through to the error below
     }
     throw new InvalidArgumentException(field + " '" + value + "' is not an IP address");
+  }
+
+  /**
+   * The four octets of a dotted quad, or null when one is over 255 or has a leading zero (which some parsers read as
+   * octal). InetAddress.getByName sends "256.1.1.1" to DNS as a host name, so the quad is read here.
+   */
+  private static byte[] ipv4Octets(String quad) {
+    String[] parts = quad.split("\\.");
+    byte[] octets = new byte[4];
+    for (int i = 0; i < 4; i++) {
+      int n = Integer.parseInt(parts[i]); // 1 to 3 ASCII digits: the pattern checked that
+      if (n > 255 || (parts[i].length() > 1 && parts[i].charAt(0) == '0')) {
+        return null;
+      }
+      octets[i] = (byte) n;
+    }
+    return octets;
   }
 
   private static JsonNode parseMetadata(String metadata) {

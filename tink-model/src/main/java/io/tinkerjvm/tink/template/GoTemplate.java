@@ -13,6 +13,13 @@ import java.util.Map;
  * Parsing is separate from execution so a template's syntax is checked when it is stored.
  */
 public final class GoTemplate {
+  /**
+   * How deep {@code if}s (an {@code else if} counts as one more), and calls and parentheses inside one action, may
+   * nest. Parsing and rendering recurse once per level, so without a bound a long enough template ends in a
+   * StackOverflowError, not an error that names its line.
+   */
+  static final int MAX_NESTING = 100;
+
   private final List<Node> nodes;
 
   private GoTemplate(List<Node> nodes) {
@@ -130,6 +137,7 @@ public final class GoTemplate {
     private final String src;
     private int pos;
     private int line = 1;
+    private int depth;
 
     Parser(String src) {
       this.src = src;
@@ -208,6 +216,17 @@ public final class GoTemplate {
     }
 
     private If parseIf(Lexer lexer, int ifLine) {
+      if (++depth > MAX_NESTING) {
+        throw error("'if' nested deeper than " + MAX_NESTING + " levels");
+      }
+      try {
+        return parseIfBody(lexer, ifLine);
+      } finally {
+        depth--;
+      }
+    }
+
+    private If parseIfBody(Lexer lexer, int ifLine) {
       Expr condition = lexer.pipeline();
       lexer.expectEnd();
       List<Node> then = new ArrayList<>();
@@ -262,6 +281,7 @@ public final class GoTemplate {
     private final String s;
     private final int line;
     private int i;
+    private int depth;
 
     Lexer(String s, int line) {
       this.s = s;
@@ -367,6 +387,7 @@ public final class GoTemplate {
         return new Literal(v);
       }
       if (c == '(') {
+        nest();
         i++;
         Expr inner = pipeline();
         skipSpace();
@@ -374,6 +395,7 @@ public final class GoTemplate {
           throw error("missing ')'");
         }
         i++;
+        depth--;
         return inner;
       }
       if (c == '-' || Character.isDigit(c)) {
@@ -390,9 +412,18 @@ public final class GoTemplate {
         }
       }
       if (Character.isLetter(c)) {
-        return command();
+        nest(); // a call as an argument: "not not not ..." nests as deep as parentheses do
+        Expr call = command();
+        depth--;
+        return call;
       }
       throw error("unexpected '" + c + "'");
+    }
+
+    private void nest() {
+      if (++depth > MAX_NESTING) {
+        throw error("calls and parentheses nested deeper than " + MAX_NESTING + " levels");
+      }
     }
 
     private String identifier() {
@@ -455,7 +486,7 @@ public final class GoTemplate {
         case "contains" -> str(args, 0, name, 2, line).contains(str(args, 1, name, 2, line));
         case "hasPrefix" -> str(args, 0, name, 2, line).startsWith(str(args, 1, name, 2, line));
         case "hasSuffix" -> str(args, 0, name, 2, line).endsWith(str(args, 1, name, 2, line));
-        case "formatPartition" -> formatPartition(str(args, 0, name, 2, line), number(args, 1, name, line));
+        case "formatPartition" -> formatPartition(str(args, 0, name, 2, line), number(args, 1, name, line), line);
         case "eq" -> {
           arity(args, name, 2, line);
           yield same(args.get(0), args.get(1));
@@ -493,7 +524,10 @@ public final class GoTemplate {
     }
 
     /** nvme0n1 and mmcblk0 take a "p" before the number; sda does not. */
-    static String formatPartition(String device, long n) {
+    static String formatPartition(String device, long n, int line) {
+      if (device.isEmpty()) {
+        throw new InvalidArgumentException("template line " + line + ": formatPartition needs a device, got \"\"");
+      }
       boolean needsP = device.contains("nvme") || device.contains("mmcblk") || Character.isDigit(device.charAt(device.length() - 1));
       return device + (needsP ? "p" : "") + n;
     }
@@ -526,7 +560,7 @@ public final class GoTemplate {
       if (v instanceof Number num) {
         return num.longValue();
       }
-      if (v instanceof String s && s.matches("\\d+")) {
+      if (v instanceof String s && s.matches("\\d{1,18}")) { // 18 digits always fit in a long
         return Long.parseLong(s);
       }
       throw new InvalidArgumentException("template line " + line + ": " + name + " needs a number, got " + print(v));

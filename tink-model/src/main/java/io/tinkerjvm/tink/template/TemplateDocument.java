@@ -124,6 +124,7 @@ public record TemplateDocument(
         throw new InvalidArgumentException("template: " + at + ".worker is required");
       }
       checkEnvironment(task.environment(), at);
+      checkList(task.volumes(), at + ".volumes");
       if (task.actions() == null || task.actions().isEmpty()) {
         throw new InvalidArgumentException("template: " + at + ".actions must list at least one action");
       }
@@ -149,6 +150,10 @@ public record TemplateDocument(
           throw new InvalidArgumentException("template: " + aat + ".retries must be between 0 and 100");
         }
         checkEnvironment(action.environment(), aat);
+        checkList(action.volumes(), aat + ".volumes");
+        checkList(action.command(), aat + ".command");
+        checkList(action.onTimeout(), aat + ".on-timeout");
+        checkList(action.onFailure(), aat + ".on-failure");
       }
     }
   }
@@ -160,6 +165,18 @@ public record TemplateDocument(
     for (Map.Entry<String, String> e : env.entrySet()) {
       if (e.getKey().isEmpty() || e.getKey().contains("=")) {
         throw new InvalidArgumentException("template: " + at + ".environment has an invalid name '" + e.getKey() + "'");
+      }
+    }
+  }
+
+  /** A list entry left empty in YAML ({@code [~]}, {@code - }) is null: the planner and the proto cannot hold it. */
+  private static void checkList(List<String> list, String at) {
+    if (list == null) {
+      return;
+    }
+    for (int i = 0; i < list.size(); i++) {
+      if (list.get(i) == null) {
+        throw new InvalidArgumentException("template: " + at + "[" + i + "] is empty");
       }
     }
   }
