@@ -55,18 +55,36 @@ public final class Boots implements AutoCloseable {
 
   private Boots() {}
 
-  /** The CA machines are to trust for tink-server, served at /ca.pem; null when TLS is off or the system CAs serve. */
-  private static ScriptSettings.TinkCa tinkCa(Tls.Client tls, String httpBase) {
+  /**
+   * The CA machines are to trust for tink-server, served at /ca.pem and read again when the file changes (it
+   * may not be there yet when Boots starts beside tink-server); null when TLS is off or the system CAs serve.
+   */
+  private static java.util.function.Supplier<ScriptSettings.TinkCa> tinkCa(Tls.Client tls, String httpBase) {
     if (!tls.enabled() || tls.caFile() == null) {
       return null;
     }
-    try {
-      String pem = java.nio.file.Files.readString(tls.caFile());
-      String sha256 = CertificateAuthority.fingerprint(CertificateAuthority.readCertificate(tls.caFile()));
-      return new ScriptSettings.TinkCa(httpBase + "/ca.pem", sha256, pem);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot read the CA " + tls.caFile() + ": " + e.getMessage(), e);
-    }
+    java.nio.file.Path file = tls.caFile();
+    Object[] cache = new Object[2];   // the file's time, the TinkCa made from it
+    return () -> {
+      synchronized (cache) {
+        try {
+          if (!java.nio.file.Files.isReadable(file)) {
+            return null;
+          }
+          var modified = java.nio.file.Files.getLastModifiedTime(file);
+          if (!modified.equals(cache[0])) {
+            String pem = java.nio.file.Files.readString(file);
+            String sha256 = CertificateAuthority.fingerprint(CertificateAuthority.readCertificate(file));
+            cache[1] = new ScriptSettings.TinkCa(httpBase + "/ca.pem", sha256, pem);
+            cache[0] = modified;
+          }
+          return (ScriptSettings.TinkCa) cache[1];
+        } catch (java.io.IOException | RuntimeException e) {
+          log.warn("cannot read the CA {} for the machines: {}", file, e.getMessage());
+          return (ScriptSettings.TinkCa) cache[1];
+        }
+      }
+    };
   }
 
   public static Boots start(BootsConfig config) {

@@ -73,9 +73,9 @@ public final class BootsHttpHandler implements HttpHandler {
       } else if (mac.matches()) {
         String m = mac.group(1).toLowerCase(Locale.ROOT).replace('-', ':');
         script(exchange, hardware.byMac(m), "MAC " + m);
-      } else if (path.equals("/ca.pem") && settings.tinkCa() != null) {
+      } else if (path.equals("/ca.pem") && settings.tinkCa() != null && settings.tinkCa().get() != null) {
         // public: a CA certificate; the machine checks it against tink_ca_sha256= from its command line
-        byte[] pem = settings.tinkCa().pem().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] pem = settings.tinkCa().get().pem().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         exchange.getResponseHeaders().set("Content-Type", "application/x-pem-file");
         exchange.sendResponseHeaders(200, method.equals("HEAD") ? -1 : pem.length);
         if (!method.equals("HEAD")) {

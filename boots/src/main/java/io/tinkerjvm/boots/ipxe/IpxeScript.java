@@ -48,9 +48,10 @@ public final class IpxeScript {
     args.add("grpc_authority=" + arg("tinkerbell-grpc-authority", s.grpcAuthority()));
     args.add("packet_base_url=" + base + "/workflow");
     args.add("tinkerbell_tls=" + s.tinkerbellTls());
-    if (s.tinkerbellTls() && s.tinkCa() != null) {
-      args.add("grpc_cert_url=" + arg("CA URL", s.tinkCa().url()));
-      args.add("tink_ca_sha256=" + s.tinkCa().sha256());
+    ScriptSettings.TinkCa ca = s.tinkCa() == null ? null : s.tinkCa().get();
+    if (s.tinkerbellTls() && ca != null) {
+      args.add("grpc_cert_url=" + arg("CA URL", ca.url()));
+      args.add("tink_ca_sha256=" + ca.sha256());
     }
     if (!s.tinkWorkerImage().isBlank()) {
       args.add("tink_worker_image=" + arg("tink-worker-image", s.tinkWorkerImage()));

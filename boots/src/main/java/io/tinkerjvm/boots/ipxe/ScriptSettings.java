@@ -12,7 +12,8 @@ import io.tinkerjvm.runtime.auth.MachineCredentials;
  * @param extraKernelArgs appended as given, after the standard arguments
  * @param credentials mints each machine's credential for its command line, per boot (tink-server and Hegel
  *     check it); null for none
- * @param tinkCa the CA the machine is to trust for tink-server's TLS; null to leave it to the system CAs
+ * @param tinkCa the CA the machine is to trust for tink-server's TLS, as it is now (it may appear after Boots
+ *     starts); null, or a null answer, leaves it to the system CAs
  */
 public record ScriptSettings(
     String tinkerbellUrl,
@@ -27,7 +28,7 @@ public record ScriptSettings(
     String registryPassword,
     String extraKernelArgs,
     MachineCredentials credentials,
-    TinkCa tinkCa) {
+    java.util.function.Supplier<TinkCa> tinkCa) {
 
   /**
    * @param url where the machine fetches the CA's PEM (grpc_cert_url=, v0.6's TINKERBELL_CERT_URL)

@@ -45,7 +45,7 @@ class IpxeScriptTest {
   void registryCredentialsAndWorkerImageGoOnTheCommandLine() throws Exception {
     ScriptSettings s = new ScriptSettings("http://10.0.0.1", "10.0.0.1", "10.0.0.1:42113", true, "onprem",
         "http://mirror/osie/", "registry.lab:5000/tink-worker:v1", "registry.lab:5000", "admin", "s3cret", "vga=791", null,
-        new ScriptSettings.TinkCa("http://10.0.0.1:8080/ca.pem", "ab12", "PEM"));
+        () -> new ScriptSettings.TinkCa("http://10.0.0.1:8080/ca.pem", "ab12", "PEM"));
     String script = IpxeScript.render(machine("", "", "http://own/osie"), s);
     assertTrue(script.contains(" tinkerbell_tls=true grpc_cert_url=http://10.0.0.1:8080/ca.pem tink_ca_sha256=ab12"
         + " tink_worker_image=registry.lab:5000/tink-worker:v1"

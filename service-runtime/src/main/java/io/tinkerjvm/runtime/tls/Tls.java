@@ -83,9 +83,17 @@ public final class Tls {
     }
   }
 
-  /** A client's TLS: off, or the CA it trusts (null: the system's) and its own certificate (may be null). */
-  public record Client(boolean enabled, Path caFile, Path certFile, Path keyFile) {
-    public static final Client PLAINTEXT = new Client(false, null, null, null);
+  /**
+   * A client's TLS: off, or the CA it trusts (null: the system's) and its own certificate (may be null).
+   * With {@code followFolder}, {@code caFile} is the data folder's, read at each handshake (FolderTrust), so
+   * that it is trusted from the moment a server makes it.
+   */
+  public record Client(boolean enabled, Path caFile, Path certFile, Path keyFile, boolean followFolder) {
+    public static final Client PLAINTEXT = new Client(false, null, null, null, false);
+
+    public Client(boolean enabled, Path caFile, Path certFile, Path keyFile) {
+      this(enabled, caFile, certFile, keyFile, false);
+    }
 
     public ChannelCredentials credentials() {
       if (!enabled) {
@@ -93,7 +101,9 @@ public final class Tls {
       }
       try {
         TlsChannelCredentials.Builder b = TlsChannelCredentials.newBuilder();
-        if (caFile != null) {
+        if (followFolder) {
+          b.trustManager(new FolderTrust(caFile));
+        } else if (caFile != null) {
           b.trustManager(caFile.toFile());
         }
         if (certFile != null) {
@@ -109,7 +119,7 @@ public final class Tls {
       if (!enabled) {
         return "plaintext";
       }
-      return "TLS trusting " + (caFile == null ? "the system CAs" : caFile.toString())
+      return "TLS trusting " + (caFile == null ? "the system CAs" : caFile + (followFolder ? " (once it is there)" : ""))
           + (certFile == null ? "" : ", client certificate " + certFile);
     }
   }
@@ -160,15 +170,16 @@ public final class Tls {
       if (!enabled) {
         return Client.PLAINTEXT;
       }
-      Path ca = caFile != null ? caFile : existing(dir.resolve(CertificateAuthority.CA_CERT));
+      boolean follow = caFile == null;
+      Path ca = follow ? dir.resolve(CertificateAuthority.CA_CERT) : caFile;
       if (certFile != null) {
-        return new Client(true, ca, certFile, keyFile);
+        return new Client(true, ca, certFile, keyFile, follow);
       }
       if (Files.isReadable(dir.resolve(CertificateAuthority.CA_KEY))) {
         CertificateAuthority.Issued issued = CertificateAuthority.openOrCreate(dir).issue(name, List.of());
-        return new Client(true, ca, issued.certFile(), issued.keyFile());
+        return new Client(true, ca, issued.certFile(), issued.keyFile(), follow);
       }
-      return new Client(true, ca, null, null);
+      return new Client(true, ca, null, null, follow);
     }
   }
 
@@ -219,10 +230,6 @@ public final class Tls {
   public static Client localClient(String name) {
     Map<String, String> env = System.getenv();
     return new ClientSettings(true, Path.of(Config.defaultDataDir(env)).resolve("tls"), null, null, null).open(name);
-  }
-
-  private static Path existing(Path file) {
-    return Files.isReadable(file) ? file : null;
   }
 
   private static Path readable(String setting, String value) {
