@@ -113,6 +113,33 @@ public final class SecretLeaks {
     return found;
   }
 
+  /**
+   * A module's check at the end of its run: none of its configured secrets (the registered ones, {@code named},
+   * the key material of the default data folder) in the run's log or gRPC answers or in {@code extraTexts};
+   * and enough of each looked at that a pass means something.
+   *
+   * @return what was looked for, for a module that checks more
+   */
+  public static Set<String> assertNoLeaks(List<String> named, List<String> extraTexts, long minLogLines,
+      long minResponses) {
+    Set<String> secrets = configured(Path.of(io.tinkerjvm.runtime.Config.defaultDataDir(System.getenv())), named);
+    List<String> leaks = find(secrets, List.of(logFile(), responsesFile()), extraTexts);
+    if (!leaks.isEmpty()) {
+      throw new AssertionError("configured secrets leaked: " + leaks);
+    }
+    // a check over nothing would pass for the wrong reason
+    check(secrets.size() > named.size(), "key material in the data folder besides the named secrets: " + secrets.size());
+    check(lines(logFile()) >= minLogLines, "log lines: " + lines(logFile()));
+    check(lines(responsesFile()) >= minResponses, "recorded responses: " + lines(responsesFile()));
+    return secrets;
+  }
+
+  private static void check(boolean ok, String what) {
+    if (!ok) {
+      throw new AssertionError("too little to check: " + what);
+    }
+  }
+
   /** Lines in a file, 0 when there is none: a check over nothing would pass for the wrong reason. */
   public static long lines(Path file) {
     if (!Files.exists(file)) {
