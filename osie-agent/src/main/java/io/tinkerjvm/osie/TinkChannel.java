@@ -38,7 +38,7 @@ public final class TinkChannel {
   private static final Logger log = LoggerFactory.getLogger(TinkChannel.class);
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-  private static final int FETCH_ATTEMPTS = 5;
+  private static final long MAX_WAIT_MS = 30_000;
 
   private TinkChannel() {}
 
@@ -86,26 +86,30 @@ public final class TinkChannel {
     }
   }
 
-  /** The CA's PEM from {@code url}, refused unless its certificate's SHA-256 is {@code sha256} (when given). */
+  /**
+   * The CA's PEM from {@code url}, refused unless its certificate's SHA-256 is {@code sha256} (when given).
+   * While the URL does not answer (Boots restarting) it keeps asking, the wait doubling to 30 s, as the agent
+   * waits out tink-server: an agent that gave up would leave its machine's workflow waiting for nobody. A
+   * certificate that does not match the pin is refused at once.
+   */
   static byte[] fetchCa(String url, String sha256) {
-    IOException last = null;
-    for (int attempt = 1; attempt <= FETCH_ATTEMPTS; attempt++) {
+    long waitMs = 1000;
+    for (int attempt = 1; ; attempt++) {
       try {
         byte[] pem = fetch(url);
         checkPin(url, pem, sha256);
         return pem;
       } catch (IOException e) {
-        last = e;
-        log.warn("cannot fetch the CA from {} (attempt {} of {}): {}", url, attempt, FETCH_ATTEMPTS, e.getMessage());
+        log.warn("cannot fetch the CA from {} (attempt {}): {}; again in {} ms", url, attempt, e.getMessage(), waitMs);
         try {
-          Thread.sleep(1000L * attempt);
+          Thread.sleep(waitMs);
         } catch (InterruptedException interrupted) {
           Thread.currentThread().interrupt();
-          break;
+          throw new IllegalStateException("stopped while fetching the CA from " + url);
         }
+        waitMs = Math.min(MAX_WAIT_MS, waitMs * 2);
       }
     }
-    throw new IllegalStateException("cannot fetch the CA from " + url + ": " + (last == null ? "interrupted" : last.getMessage()));
   }
 
   private static byte[] fetch(String url) throws IOException {
