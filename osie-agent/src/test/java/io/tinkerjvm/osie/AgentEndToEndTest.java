@@ -148,13 +148,18 @@ class AgentEndToEndTest {
           command: ["sh", "-c", "echo last > /out/last.txt"]
         """);
     Process first = agent();
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!read("slow.log").contains("started")) {
-      assertTrue(System.nanoTime() < until, "the slow action never started: " + Files.readString(dir.resolve("agent.log")));
-      assertTrue(first.isAlive(), Files.readString(dir.resolve("agent.log")));
-      Thread.sleep(50);
+    try {
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!read("slow.log").contains("started")) {
+        assertTrue(System.nanoTime() < until, "the slow action never started: "
+            + Files.readString(dir.resolve("agent.log")));
+        assertTrue(first.isAlive(), Files.readString(dir.resolve("agent.log")));
+        Thread.sleep(50);
+      }
+    } finally {
+      // kill -9, in the middle of the slow action (or, when the test failed, so that no agent outlives it)
+      first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
-    first.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // kill -9, in the middle of the slow action
     Process second = agent();
     try {
       assertEquals(State.STATE_SUCCESS, awaitEnd(main, 90_000), Files.readString(dir.resolve("agent.log")));
