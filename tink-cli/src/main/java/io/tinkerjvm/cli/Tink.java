@@ -212,9 +212,7 @@ public final class Tink {
 
   /** The data folder tink-server uses by default on this host: $XDG_DATA_HOME/tinkerjvm, ~/.local/share/tinkerjvm. */
   private java.nio.file.Path dataDir() {
-    String xdg = context.env().get("XDG_DATA_HOME");
-    String base = xdg != null && !xdg.isBlank() ? xdg : System.getProperty("user.home") + "/.local/share";
-    return java.nio.file.Path.of(base, "tinkerjvm");
+    return java.nio.file.Path.of(io.tinkerjvm.runtime.Config.defaultDataDir(context.env()));
   }
 
   /** The answer, or empty when the server says NOT_FOUND; every other failure propagates. */
