@@ -2,10 +2,7 @@ package io.tinkerjvm.e2e;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -145,34 +142,7 @@ final class Stack {
 
   private static void awaitHttp(HttpClient http, String what, Process p, String url, Duration within,
       String logTail) {
-    long until = System.nanoTime() + within.toNanos();
-    String last = "no answer";
-    while (System.nanoTime() < until) {
-      if (!p.isAlive()) {
-        throw new IllegalStateException(what + " exited " + p.exitValue() + "; its log:\n" + logTail);
-      }
-      try {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2))
-            .build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() == 200) {
-          return;
-        }
-        last = r.statusCode() + " " + r.body().strip();
-      } catch (IOException e) {
-        last = e.toString();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-      try {
-        Thread.sleep(200);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
-    throw new IllegalStateException(what + " was not ready at " + url + " within " + within.toSeconds() + " s ("
-        + last + ")");
+    Ready.http(http, what, p, url, within, "; its log:\n" + logTail, "");
   }
 
   private String tail(String what) {

@@ -3,6 +3,7 @@ package io.tinkerjvm.e2e.storm;
 import io.grpc.ClientInterceptor;
 import io.grpc.Grpc;
 import io.grpc.ChannelCredentials;
+import io.tinkerjvm.e2e.Ready;
 import io.tinkerjvm.runtime.tls.Tls;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -188,30 +189,7 @@ final class StormStack implements AutoCloseable {
   }
 
   private void awaitHealthy(String name, String url, Duration within) {
-    Process p = services.get(name);
-    long until = System.nanoTime() + within.toNanos();
-    String last = "no answer";
-    while (System.nanoTime() < until) {
-      if (!p.isAlive()) {
-        throw new IllegalStateException(name + " exited " + p.exitValue() + "; see " + log(name));
-      }
-      try {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2))
-            .build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() == 200) {
-          return;
-        }
-        last = r.statusCode() + " " + r.body().strip();
-      } catch (IOException e) {
-        last = e.toString();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-      sleep(200);
-    }
-    throw new IllegalStateException(name + " was not healthy at " + url + " within " + within.toSeconds() + " s ("
-        + last + "); see " + log(name));
+    Ready.http(http, name, services.get(name), url, within, "; see " + log(name), "; see " + log(name));
   }
 
   static void sleep(long ms) {
